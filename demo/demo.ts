@@ -1,0 +1,66 @@
+/**
+ * The main job: a short worker demo. Uses REDIS_URL when set, otherwise spawns a throwaway
+ * redis-server on a free loopback port and stops it at the end.
+ *
+ *   npm run demo
+ */
+import { Connection, Counter, Map, model, serializer } from '../src/index.js';
+import { startServer, type RedisServer } from '../tools/redis-server.js';
+
+interface Report {
+  worker: string;
+  processed: number;
+  at: string;
+}
+
+async function main(): Promise<void> {
+  let server: RedisServer | undefined;
+  let url = process.env.REDIS_URL;
+  if (!url) {
+    server = await startServer();
+    url = server.url;
+    console.log(`spawned a throwaway redis-server on ${url}`);
+  } else {
+    console.log(`using REDIS_URL (${String(Connection.forDsn(url).server)})`);
+  }
+
+  class Main extends Connection {
+    static override MASTER = url!;
+  }
+  class Visitors extends Counter {
+    static override CONNECTION = Main;
+    static override SERIALIZER = serializer.Numeric;
+    static override PREFIX = 'demo';
+  }
+  class SiteVisitors extends Visitors {
+    static override KEY = 'site';
+  }
+  @model({ connection: Main, serializer: serializer.JSON, prefix: 'demo' })
+  class LastReport extends Map<Report> {}
+
+  try {
+    const site = new SiteVisitors();
+    await site.delete();
+    const hits = await Promise.all(Array.from({ length: 100 }, () => site.incr()));
+    console.log(`100 concurrent increments -> counter at ${Math.max(...hits)}`);
+    console.log(`new Visitors('site').get() -> ${await new Visitors('site').get()}`);
+
+    const report = new LastReport('worker-1');
+    await report.set(
+      { worker: 'worker-1', processed: 100, at: new Date().toISOString() },
+      { ttl: 60_000 },
+    );
+    const stored = await report.get();
+    console.log(`report stored under "${report.key}" for ${await report.ttl()} s:`, stored);
+  } finally {
+    await Main.close();
+    await Connection.closeDsnConnections();
+    await server?.stop();
+  }
+  console.log('done');
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});

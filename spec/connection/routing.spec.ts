@@ -1,0 +1,105 @@
+import { expect } from 'chai';
+import { Connection, Counter, Map as RMap } from '../../src/index.js';
+import { closeAll, connectionTo, raw, uniq } from '../support/helpers.js';
+import { freePort, type RedisServer } from '../../tools/redis-server.js';
+import { replicated, spawnServer } from '../support/topology.js';
+
+describe('master/replica routing', () => {
+  // Two independent servers: whatever a read returns says which server answered it.
+  let master: RedisServer;
+  let other: RedisServer;
+  let third: RedisServer;
+  before(async () => {
+    [master, other, third] = await Promise.all([spawnServer(), spawnServer(), spawnServer()]);
+  });
+  after(closeAll);
+
+  function models(Main: typeof Connection) {
+    class Value extends RMap<string> {
+      static override CONNECTION = Main;
+    }
+    class Hits extends Counter {
+      static override CONNECTION = Main;
+    }
+    return { Value, Hits };
+  }
+
+  it('sends reads to the replica and writes to the master', async () => {
+    const Main = connectionTo(master, { slave: other });
+    const { Value, Hits } = models(Main);
+    const key = uniq();
+    await raw(other, 'SET', key, 'from-replica');
+    await new Value(key).set('from-master');
+    expect(await raw(master, 'GET', key)).to.equal('from-master');
+    expect(await raw(other, 'GET', key)).to.equal('from-replica');
+    expect(await new Value(key).get()).to.equal('from-replica');
+    const hits = uniq();
+    await new Hits(hits).incr(3);
+    expect(await raw(master, 'GET', hits)).to.equal('3');
+    expect(await raw(other, 'EXISTS', hits)).to.equal(0);
+  });
+
+  it('reads from the master for one call with fromMaster()', async () => {
+    const Main = connectionTo(master, { slave: other });
+    const { Value } = models(Main);
+    const key = uniq();
+    await raw(master, 'SET', key, 'M');
+    await raw(other, 'SET', key, 'R');
+    const value = new Value(key);
+    expect(await value.fromMaster().get()).to.equal('M');
+    expect(await value.get()).to.equal('R');
+    expect(await value.fromMaster().exists()).to.equal(true);
+  });
+
+  it('balances reads round-robin over several replicas', async () => {
+    const Main = connectionTo(master, { slave: [other, third] });
+    const { Value } = models(Main);
+    const key = uniq();
+    await raw(other, 'SET', key, 'A');
+    await raw(third, 'SET', key, 'B');
+    const seen = [];
+    for (let i = 0; i < 6; i++) seen.push(await new Value(key).get());
+    expect(seen.filter((v) => v === 'A')).to.have.length(3);
+    expect(seen.filter((v) => v === 'B')).to.have.length(3);
+  });
+
+  it('falls back to the master when a replica cannot be reached', async () => {
+    const port = await freePort();
+    class Main extends Connection {
+      static override MASTER = master.url;
+      static override SLAVE = `redis://127.0.0.1:${port}/0`;
+    }
+    const { Value } = models(Main);
+    const key = uniq();
+    await raw(master, 'SET', key, 'M');
+    expect(await new Value(key).get()).to.equal('M');
+    expect(await new Value(key).get()).to.equal('M');
+    await Main.close();
+  });
+
+  it('skips a dead replica among several and keeps reading', async () => {
+    const doomed = await spawnServer();
+    const Main = connectionTo(master, { slave: [doomed, other] });
+    const { Value } = models(Main);
+    const key = uniq();
+    await raw(doomed, 'SET', key, 'D');
+    await raw(other, 'SET', key, 'O');
+    expect(await new Value(key).get()).to.be.oneOf(['D', 'O']);
+    await doomed.stop();
+    const seen = new Set();
+    for (let i = 0; i < 6; i++) seen.add(await new Value(key).get());
+    expect([...seen]).to.deep.equal(['O']);
+  });
+
+  it('reads what was written through real replication after WAIT', async () => {
+    const pair = await replicated();
+    const Main = connectionTo(pair.master, { slave: pair.replica });
+    const { Value } = models(Main);
+    const key = uniq();
+    await new Value(key).set('replicated');
+    const client = await Main.client('master');
+    expect(await client.sendCommand(['WAIT', '1', '2000'])).to.equal(1);
+    expect(await new Value(key).get()).to.equal('replicated');
+    expect(await raw(pair.replica, 'GET', key)).to.equal('replicated');
+  });
+});

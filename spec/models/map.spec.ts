@@ -1,0 +1,83 @@
+import { expect } from 'chai';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ArgumentError, Map as RMap, serializer, type Serializer } from '../../src/index.js';
+import { closeAll, connectionTo, raw, rejects, uniq } from '../support/helpers.js';
+import type { RedisServer } from '../../tools/redis-server.js';
+import { standalone } from '../support/topology.js';
+
+describe('Map', () => {
+  let server: RedisServer;
+  let Main: ReturnType<typeof connectionTo>;
+  before(async () => {
+    server = await standalone();
+    Main = connectionTo(server);
+  });
+  after(closeAll);
+
+  function mapWith<T>(ser?: Serializer<unknown>) {
+    return class extends RMap<T> {
+      static override CONNECTION = Main;
+      static override SERIALIZER = ser;
+    };
+  }
+
+  it('get() is null when absent; set/get/remove/exists', async () => {
+    const Value = mapWith<string>();
+    const value = new Value(uniq());
+    expect(await value.get()).to.equal(null);
+    expect(await value.set('hello')).to.equal(true);
+    expect(await value.get()).to.equal('hello');
+    expect(await value.exists()).to.equal(true);
+    expect(await value.remove()).to.equal(true);
+    expect(await value.remove()).to.equal(false);
+    expect(await value.get()).to.equal(null);
+  });
+
+  const cases: Array<[string, Serializer<unknown> | undefined, unknown[]]> = [
+    ['none', undefined, ['', '0', 'text']],
+    ['JSON', serializer.JSON, [0, '', false, [], {}, { a: [1] }]],
+    ['String', serializer.String, ['', 'x']],
+    ['Numeric', serializer.Numeric, [0, -1, 2 ** 53 - 1]],
+    ['Typed', serializer.Typed, [0, '', false, [], {}, new Date(0), new Set([0]), 0n]],
+  ];
+  for (const [name, ser, values] of cases) {
+    it(`round-trips falsy and other values through ${name}`, async () => {
+      const Value = mapWith<unknown>(ser);
+      for (const v of values) {
+        const value = new Value(uniq());
+        await value.set(v);
+        expect(await value.exists()).to.equal(true);
+        expect(await value.get()).to.deep.equal(v);
+      }
+    });
+  }
+
+  it('sets the ttl (ms) in the same SET command', async () => {
+    const Value = mapWith<string>();
+    const value = new Value(uniq());
+    await value.set('short', { ttl: 150 });
+    const pttl = Number(await raw(server, 'PTTL', value.key));
+    expect(pttl).to.be.within(1, 150);
+    await sleep(250);
+    expect(await value.get()).to.equal(null);
+    await rejects(() => value.set('x', { ttl: 0 }), ArgumentError, /milliseconds/);
+    await rejects(() => value.set('x', { ttl: 1.5 }), ArgumentError, /milliseconds/);
+  });
+
+  it('ifAbsent only sets a missing value', async () => {
+    const Value = mapWith<string>();
+    const value = new Value(uniq());
+    expect(await value.set('first', { ifAbsent: true })).to.equal(true);
+    expect(await value.set('second', { ifAbsent: true })).to.equal(false);
+    expect(await value.get()).to.equal('first');
+  });
+
+  it('incr/decr a numeric value', async () => {
+    const Value = mapWith<number>(serializer.Numeric);
+    const value = new Value(uniq());
+    await value.set(5);
+    expect(await value.incr(3)).to.equal(8);
+    expect(await value.decr(10)).to.equal(-2);
+    expect(await value.get()).to.equal(-2);
+  });
+});

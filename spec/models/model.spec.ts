@@ -1,0 +1,199 @@
+import { expect } from 'chai';
+import {
+  ConfigError,
+  Counter,
+  DecodeError,
+  EncodeError,
+  KeyError,
+  Map as RMap,
+  model,
+  serializer,
+  WrongTypeError,
+} from '../../src/index.js';
+import { clientsNamed, closeAll, connectionTo, raw, rejects, uniq } from '../support/helpers.js';
+import type { RedisServer } from '../../tools/redis-server.js';
+import { standalone } from '../support/topology.js';
+
+describe('Model', () => {
+  let server: RedisServer;
+  let Main: ReturnType<typeof connectionTo>;
+  before(async () => {
+    server = await standalone();
+    Main = connectionTo(server);
+  });
+  after(closeAll);
+
+  describe('keys and configuration', () => {
+    it('throws KeyError before any network call when there is no key', async () => {
+      const Lonely = connectionTo(server);
+      class Nameless extends Counter {
+        static override CONNECTION = Lonely;
+      }
+      const error = await rejects(() => new Nameless(), KeyError, /no key name/);
+      expect(error.model).to.equal('Nameless');
+      expect(() => new Nameless('')).to.throw(KeyError);
+      expect(await clientsNamed(server, Lonely.clientName)).to.equal(0);
+    });
+
+    it('supports singletons: a subclass with KEY and the parent with the same name share a key', async () => {
+      const key = uniq('site');
+      class Visitors extends Counter {
+        static override CONNECTION = Main;
+        static override SERIALIZER = serializer.Numeric;
+      }
+      class SiteVisitors extends Visitors {
+        static override KEY = key;
+      }
+      expect(await new SiteVisitors().incr()).to.equal(1);
+      expect(await new Visitors(key).get()).to.equal(1);
+      expect(await raw(server, 'GET', key)).to.equal('1');
+    });
+
+    it('joins PREFIX with ":" and stores the exact key', async () => {
+      const name = uniq();
+      class Cache extends RMap {
+        static override CONNECTION = Main;
+        static override PREFIX = 'MY_APP:MY_CACHE';
+      }
+      const value = new Cache(name);
+      expect(value.key).to.equal(`MY_APP:MY_CACHE:${name}`);
+      await value.set('v');
+      expect(await raw(server, 'GET', `MY_APP:MY_CACHE:${name}`)).to.equal('v');
+    });
+
+    it('decorator and static configuration mix through inheritance', async () => {
+      @model({ connection: Main, serializer: serializer.JSON, prefix: 'deco' })
+      class Base extends RMap<unknown> {}
+      class Child extends Base {
+        static override PREFIX = 'child';
+      }
+      @model({ serializer: serializer.String })
+      class Grandchild extends Child {}
+      class Static extends RMap<unknown> {
+        static override CONNECTION = Main;
+        static override SERIALIZER = serializer.JSON;
+        static override PREFIX = 'deco';
+      }
+      const name = uniq();
+      await new Base(name).set({ a: 1 });
+      expect(await raw(server, 'GET', `deco:${name}`)).to.equal('{"a":1}');
+      expect(await new Static(name).get()).to.deep.equal({ a: 1 });
+      await new Child(name).set([1]);
+      expect(await raw(server, 'GET', `child:${name}`)).to.equal('[1]');
+      await new Grandchild(name).set('plain');
+      expect(await raw(server, 'GET', `child:${name}`)).to.equal('plain');
+      expect(Base.PREFIX).to.equal('deco');
+      expect(Grandchild.SERIALIZER).to.equal(serializer.String);
+      expect(Child.SERIALIZER).to.equal(serializer.JSON);
+    });
+
+    it('a constructor key wins over the class KEY', async () => {
+      class Fixed extends Counter {
+        static override CONNECTION = Main;
+        static override KEY = uniq('fixed');
+      }
+      const other = uniq();
+      await new Fixed(other).incr(7);
+      expect(await raw(server, 'GET', other)).to.equal('7');
+      expect(await raw(server, 'EXISTS', Fixed.KEY!)).to.equal(0);
+    });
+
+    it('a model without CONNECTION fails with a ConfigError naming it', async () => {
+      class Orphan extends Counter {}
+      await rejects(() => new Orphan('x').incr(), ConfigError, /Orphan.*CONNECTION/);
+    });
+  });
+
+  describe('key operations', () => {
+    class Value extends RMap {
+      static override get CONNECTION() {
+        return Main;
+      }
+      static override EXPIRE = 100;
+    }
+    class NoDefault extends RMap {
+      static override get CONNECTION() {
+        return Main;
+      }
+    }
+
+    it('exists / delete', async () => {
+      const value = new Value(uniq());
+      expect(await value.exists()).to.equal(false);
+      expect(await value.delete()).to.equal(false);
+      await value.set('x');
+      expect(await value.exists()).to.equal(true);
+      expect(await value.delete()).to.equal(true);
+      expect(await value.exists()).to.equal(false);
+    });
+
+    it('expire / ttl / persist count in seconds', async () => {
+      const value = new Value(uniq());
+      expect(await value.ttl()).to.equal(null);
+      expect(await value.expire(10)).to.equal(false);
+      await value.set('x');
+      expect(await value.ttl()).to.equal(Infinity);
+      expect(await value.expire(10)).to.equal(true);
+      expect(await value.ttl()).to.be.within(9, 10);
+      expect(await value.expire()).to.equal(true);
+      expect(await value.ttl()).to.be.within(99, 100);
+      expect(await value.persist()).to.equal(true);
+      expect(await value.ttl()).to.equal(Infinity);
+      expect(await value.persist()).to.equal(false);
+      await rejects(() => new NoDefault(uniq()).expire(), ConfigError, /EXPIRE/);
+    });
+
+    it('rename: false when missing, moves the value, respects overwrite: false', async () => {
+      const from = uniq();
+      const to = uniq();
+      const value = new Value(from);
+      expect(await value.rename(to)).to.equal(false);
+      await value.set('moved');
+      expect(await value.rename(to)).to.equal(true);
+      expect(await new Value(to).get()).to.equal('moved');
+      expect(await value.exists()).to.equal(false);
+      await value.set('again');
+      expect(await value.rename(to, { overwrite: false })).to.equal(false);
+      expect(await new Value(to).get()).to.equal('moved');
+    });
+  });
+
+  describe('errors name the model and the key', () => {
+    it('wrong Redis type', async () => {
+      const key = uniq();
+      await raw(server, 'LPUSH', key, 'x');
+      class Hits extends Counter {
+        static override CONNECTION = Main;
+      }
+      const error = await rejects(() => new Hits(key).incr(), WrongTypeError);
+      expect(error.model).to.equal('Hits');
+      expect(error.key).to.equal(key);
+      expect(error.message).to.include('Hits').and.include(key);
+    });
+
+    it('a value the serializer cannot encode, and null, are EncodeErrors; nothing is written', async () => {
+      class Json extends RMap<unknown> {
+        static override CONNECTION = Main;
+        static override SERIALIZER = serializer.JSON;
+      }
+      const key = uniq();
+      const error = await rejects(() => new Json(key).set(10n), EncodeError, /JSON/);
+      expect(error.message).to.include('Json').and.include(key);
+      await rejects(() => new Json(key).set(null), EncodeError, /absent/);
+      await rejects(() => new Json(key).set(undefined), EncodeError);
+      expect(await raw(server, 'EXISTS', key)).to.equal(0);
+    });
+
+    it('a corrupt stored value is a DecodeError and stays stored', async () => {
+      class Json extends RMap<unknown> {
+        static override CONNECTION = Main;
+        static override SERIALIZER = serializer.JSON;
+      }
+      const key = uniq();
+      await raw(server, 'SET', key, '{not json');
+      const error = await rejects(() => new Json(key).get(), DecodeError);
+      expect(error.message).to.include('Json').and.include(key);
+      expect(await raw(server, 'GET', key)).to.equal('{not json');
+    });
+  });
+});

@@ -1,0 +1,34 @@
+import type { Script } from './scripts/script.js';
+
+/** One argument of a Redis command. */
+export type RedisArg = string | Buffer;
+
+/** What an error needs to name: the model class and the Redis key. */
+export interface CommandOrigin {
+  /** The full Redis key the command is about. */
+  readonly key: string;
+  /** The model class name. */
+  readonly modelName: string;
+}
+
+/**
+ * One Redis command as a model describes it: the arguments, whether it writes, and how its reply
+ * becomes the method's result. The same description runs directly, in a pipeline or in a
+ * transaction, so each model operation is written once.
+ *
+ * @internal
+ */
+export interface Command<R = unknown> {
+  /** The whole command, name first. For a script: the EVALSHA form. */
+  readonly args: RedisArg[];
+  /** True when the command changes data (goes to the master). */
+  readonly write: boolean;
+  /** Turns the raw reply into the result; errors it throws are wrapped with the origin. */
+  readonly decode?: (reply: unknown) => R;
+  /** Turns some error replies into a result (e.g. RENAME's "no such key" into `false`). */
+  readonly recover?: (error: Error) => R | undefined;
+  /** The model and key, for error messages. */
+  readonly origin?: CommandOrigin;
+  /** Set when `args` is an EVALSHA: used to fall back to EVAL. */
+  readonly script?: Script;
+}

@@ -1,0 +1,96 @@
+import type { RedisClientOptions } from 'redis';
+import type { ParsedDsn } from './dsn.js';
+
+/**
+ * How a {@link Connection} talks to its servers. Every duration is in milliseconds.
+ *
+ * The defaults are chosen to be fast and to fail fast:
+ * - node-redis' own per-command timeout (one `AbortSignal.timeout` per command, 3-4x slower under
+ *   load) is off; instead one watchdog timer per client notices a server that has stopped
+ *   answering (`commandTimeout`) and drops that connection, rejecting what waited on it;
+ * - connecting is bounded (`connectTimeout`), and a refused connection fails at once;
+ * - after a connection drops, a few quick reconnects are tried (`reconnectAttempts`); commands
+ *   issued meanwhile wait for them, then fail with a {@link ConnectionError}; the next command
+ *   connects again.
+ */
+export interface ConnectionOptions {
+  /** Bound on TCP connect + handshake. Default 5000. */
+  connectTimeout?: number;
+  /**
+   * How long commands may wait while the server sends nothing back before the connection is
+   * considered dead and dropped. 0 disables the watchdog. Default 5000. Blocking pops run on
+   * their own connections and are not subject to it.
+   */
+  commandTimeout?: number;
+  /** Quick reconnect attempts after a connection drops (50, 100, 200 ms...). Default 3. */
+  reconnectAttempts?: number;
+  /** How long a replica that failed is skipped before it is tried again. Default 1000. */
+  replicaRetryAfter?: number;
+  /** TCP keep-alive initial delay; finds dead peers on idle connections. Default 10000. */
+  keepAliveInitialDelay?: number;
+  /**
+   * Raw node-redis client options, merged over ours (the escape hatch for anything not listed
+   * here). `socket` is merged field by field.
+   */
+  client?: Partial<RedisClientOptions>;
+}
+
+/** The options with every default filled in. */
+export type ResolvedOptions = Required<Omit<ConnectionOptions, 'client'>> &
+  Pick<ConnectionOptions, 'client'>;
+
+/** The defaults, documented in docs/configuration.md. */
+export const DEFAULT_OPTIONS: ResolvedOptions = {
+  connectTimeout: 5000,
+  commandTimeout: 5000,
+  reconnectAttempts: 3,
+  replicaRetryAfter: 1000,
+  keepAliveInitialDelay: 10000,
+};
+
+/** Fills in the defaults; per-server DSN settings win over the Connection's. */
+export function resolveOptions(options: ConnectionOptions | undefined): ResolvedOptions {
+  return { ...DEFAULT_OPTIONS, ...(options ?? {}) };
+}
+
+/**
+ * The node-redis client options for one server.
+ * @param reconnect - decides whether a dropped connection is reconnected (and when).
+ */
+export function clientOptions(
+  server: ParsedDsn,
+  options: ResolvedOptions,
+  reconnect: (retries: number, cause: Error) => number | false | Error,
+): RedisClientOptions {
+  const connectTimeout = server.connectTimeout ?? options.connectTimeout;
+  const tls = server.tls;
+  const socket: Record<string, unknown> = server.path
+    ? { path: server.path }
+    : { host: server.host, port: server.port };
+  if (tls) {
+    socket.tls = true;
+    if (typeof tls === 'object') Object.assign(socket, tls);
+    if (!('servername' in socket) && server.host && !/^[\d.:]+$/.test(server.host)) {
+      socket.servername = server.host;
+    }
+  }
+  Object.assign(socket, {
+    connectTimeout,
+    noDelay: true,
+    keepAlive: true,
+    keepAliveInitialDelay: options.keepAliveInitialDelay,
+    reconnectStrategy: reconnect,
+  });
+  const user = options.client ?? {};
+  return {
+    RESP: server.protocol ?? 3,
+    database: server.db,
+    username: server.username,
+    password: server.password,
+    name: server.name,
+    commandOptions: { timeout: 0 },
+    maintNotifications: 'disabled',
+    ...user,
+    socket: { ...socket, ...(user.socket ?? {}) },
+  } as RedisClientOptions;
+}

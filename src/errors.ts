@@ -1,0 +1,105 @@
+/**
+ * Every error the library throws on purpose is a {@link RedisextError}. Errors about a model's
+ * data name the model class and the Redis key; errors about a server name `host:port`. No error
+ * message ever contains a password.
+ *
+ * @module
+ */
+
+/** Where an error happened: the model class name and the full Redis key. */
+export interface ErrorContext {
+  /** Name of the model class, e.g. `Visitors`. */
+  readonly model?: string;
+  /** The full Redis key (prefix included). */
+  readonly key?: string;
+}
+
+function describe(context: ErrorContext): string {
+  if (context.model && context.key !== undefined) return `${context.model} "${context.key}"`;
+  if (context.model) return context.model;
+  if (context.key !== undefined) return `"${context.key}"`;
+  return '';
+}
+
+/** Base class of all errors raised by redisext. */
+export class RedisextError extends Error {
+  /** Model class name, when the error concerns a model. */
+  readonly model?: string;
+  /** Full Redis key, when the error concerns a key. */
+  readonly key?: string;
+
+  constructor(message: string, context: ErrorContext = {}, options?: { cause?: unknown }) {
+    const where = describe(context);
+    super(where ? `${where}: ${message}` : message, options);
+    this.model = context.model;
+    this.key = context.key;
+  }
+
+  override get name(): string {
+    return this.constructor.name;
+  }
+}
+
+/** A connection string (DSN) or a connection options object is invalid. */
+export class DsnError extends RedisextError {
+  /** Which part was wrong: `scheme`, `host`, `port`, `db`, `option`, `userinfo`, `path`... */
+  readonly part: string;
+
+  constructor(part: string, message: string) {
+    super(`invalid DSN (${part}): ${message}`);
+    this.part = part;
+  }
+}
+
+/** A model was used without a key name (no constructor argument and no `KEY`). */
+export class KeyError extends RedisextError {}
+
+/** A model or connection is configured wrongly (e.g. `expire()` with no seconds and no `EXPIRE`). */
+export class ConfigError extends RedisextError {}
+
+/** The serializer could not encode a value. Nothing was written. */
+export class EncodeError extends RedisextError {}
+
+/** A stored value could not be decoded by the model's serializer. Nothing was removed. */
+export class DecodeError extends RedisextError {}
+
+/** A server could not be reached, refused us, went away, or stopped answering. */
+export class ConnectionError extends RedisextError {
+  /** `host:port` or the unix socket path of the server concerned. */
+  readonly address: string;
+
+  constructor(
+    address: string,
+    message: string,
+    context: ErrorContext = {},
+    options?: { cause?: unknown },
+  ) {
+    super(`${message} (${address})`, context, options);
+    this.address = address;
+  }
+}
+
+/** The key holds a Redis type the model cannot work on (Redis `WRONGTYPE`). */
+export class WrongTypeError extends RedisextError {}
+
+/** Redis answered a command with an error reply that has no more specific class. */
+export class CommandError extends RedisextError {
+  /** The error reply's first word, e.g. `ERR`, `NOPERM`, `BUSY`. */
+  readonly code: string;
+
+  constructor(
+    code: string,
+    message: string,
+    context: ErrorContext = {},
+    options?: { cause?: unknown },
+  ) {
+    super(message, context, options);
+    this.code = code;
+  }
+}
+
+/** The server refused our credentials (`WRONGPASS`, `NOAUTH`) or the ACL user lacks a permission (`NOPERM`). */
+export class AuthError extends CommandError {}
+
+/** An argument is out of its domain (a fractional counter step, a negative ttl...). Nothing was sent. */
+export class ArgumentError extends RedisextError {}

@@ -1,0 +1,32 @@
+/**
+ * redisext: typed, atomic Redis data-structure models for TypeScript.
+ *
+ * @packageDocumentation
+ */
+import 'reflect-metadata';
+
+export { Connection, type ServerSpec } from './connection/connection.js';
+export { parseDsn, type ParsedDsn, type ServerOptions, type TlsOptions } from './connection/dsn.js';
+export type { RedisClient } from './connection/endpoint.js';
+export { DEFAULT_OPTIONS, type ConnectionOptions } from './connection/options.js';
+export { model, type ModelOptions, type ConnectionRef } from './models/config.js';
+export { Model } from './models/model.js';
+export { Counter } from './models/counter.js';
+export { Map, type SetOptions } from './models/map.js';
+export { serializer } from './serializers/index.js';
+export type { Serializer, ValueOf } from './serializers/serializer.js';
+export { field, registerClass, serializable, type TypedClass } from './serializers/typed.js';
+export {
+  ArgumentError,
+  AuthError,
+  CommandError,
+  ConfigError,
+  ConnectionError,
+  DecodeError,
+  DsnError,
+  EncodeError,
+  KeyError,
+  RedisextError,
+  WrongTypeError,
+  type ErrorContext,
+} from './errors.js';

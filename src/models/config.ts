@@ -1,0 +1,107 @@
+import { Connection } from '../connection/connection.js';
+import type { Router } from '../connection/router.js';
+import { ConfigError } from '../errors.js';
+import type { Serializer } from '../serializers/serializer.js';
+
+/** A model's connection: a Connection subclass, or a DSN string (one Connection per DSN). */
+export type ConnectionRef = typeof Connection | string;
+
+/**
+ * The configuration of a model class, as `@model({...})` takes it. Each entry is the same as
+ * the static field of the same name in capitals (`key` = `static KEY`...).
+ */
+export interface ModelOptions {
+  /** The key name when the constructor gets none (a singleton model). */
+  key?: string;
+  /** Where the data lives. */
+  connection?: ConnectionRef;
+  /** How values are stored; none = strings as they are. */
+  serializer?: Serializer<unknown>;
+  /** Namespace joined to the key with `:`, e.g. `MY_APP:MY_CACHE`. */
+  prefix?: string;
+  /** Default seconds for `expire()` without an argument. */
+  expire?: number;
+}
+
+/** The static configuration fields every model class has. */
+export interface ModelStatics {
+  KEY?: string;
+  CONNECTION?: ConnectionRef;
+  SERIALIZER?: Serializer<unknown>;
+  PREFIX?: string;
+  EXPIRE?: number;
+  readonly name: string;
+}
+
+const FIELDS = {
+  key: 'KEY',
+  connection: 'CONNECTION',
+  serializer: 'SERIALIZER',
+  prefix: 'PREFIX',
+  expire: 'EXPIRE',
+} as const satisfies Record<keyof ModelOptions, keyof ModelStatics>;
+
+/**
+ * Class decorator: the same configuration as the static fields, which it sets on the class.
+ * Subclasses inherit it and may override any part, with either spelling.
+ *
+ * @example
+ * ```ts
+ * @model({ connection: Main, serializer: serializer.JSON, prefix: 'shop' })
+ * class Carts extends HashMap<Cart> {}
+ * ```
+ */
+export function model(options: ModelOptions): ClassDecorator {
+  return (target) => {
+    for (const [option, field] of Object.entries(FIELDS) as Array<
+      [keyof ModelOptions, keyof ModelStatics]
+    >) {
+      if (options[option] !== undefined) {
+        Object.defineProperty(target, field, {
+          value: options[option],
+          writable: true,
+          configurable: true,
+          enumerable: true,
+        });
+      }
+    }
+  };
+}
+
+const routers = new WeakMap<object, Router>();
+
+/** The router of a model class, resolved once per class. */
+export function routerOf(cls: ModelStatics): Router {
+  let router = routers.get(cls);
+  if (router === undefined) {
+    const ref = cls.CONNECTION;
+    if (ref === undefined) {
+      throw new ConfigError('no CONNECTION: set static CONNECTION or @model({ connection })', {
+        model: cls.name,
+      });
+    }
+    const connection = typeof ref === 'string' ? Connection.forDsn(ref) : ref;
+    if (
+      typeof connection !== 'function' ||
+      !(connection.prototype instanceof Connection || connection === Connection)
+    ) {
+      throw new ConfigError('CONNECTION must be a Connection subclass or a DSN string', {
+        model: cls.name,
+      });
+    }
+    router = connection.router();
+    routers.set(cls, router);
+  }
+  return router;
+}
+
+/** The Connection class a model class uses. */
+export function connectionOf(cls: ModelStatics): typeof Connection {
+  const ref = cls.CONNECTION;
+  if (ref === undefined) {
+    throw new ConfigError('no CONNECTION: set static CONNECTION or @model({ connection })', {
+      model: cls.name,
+    });
+  }
+  return typeof ref === 'string' ? Connection.forDsn(ref) : ref;
+}

@@ -1,0 +1,56 @@
+import { integer, nullable, positive } from './decoders.js';
+import { Model } from './model.js';
+
+/** Options of {@link Map.set}. */
+export interface SetOptions {
+  /** Time to live in **milliseconds**, set atomically with the value (`SET ... PX`). */
+  ttl?: number;
+  /** Only set when the key does not exist (`NX`); the result says whether it was set. */
+  ifAbsent?: boolean;
+}
+
+/**
+ * One value under one key (a Redis string): the Python ancestor's Map. Values go through the
+ * model's serializer; `get()` returns `null` when the key is absent.
+ *
+ * @typeParam T - the value type, e.g. `Map<User>` with `serializer.Typed`.
+ *
+ * @example
+ * ```ts
+ * @model({ connection: Main, serializer: serializer.JSON, prefix: 'session' })
+ * class Session extends Map<{ user: string }> {}
+ * await new Session('abc').set({ user: 'ann' }, { ttl: 30_000 });
+ * ```
+ */
+export class Map<T = string> extends Model {
+  /** The value (`GET`), or null when absent. */
+  get(): Promise<T | null> {
+    return this.read(['GET', this.key], nullable(this.serializer)) as Promise<T | null>;
+  }
+
+  /**
+   * Stores the value (`SET`), with its time to live in the same command.
+   * @returns true when stored (false only with `ifAbsent` when the key existed).
+   */
+  set(value: T, options: SetOptions = {}): Promise<boolean> {
+    const args = ['SET', this.key, this.encode(value)];
+    if (options.ttl !== undefined) args.push('PX', this.msArg(options.ttl, 'ttl'));
+    if (options.ifAbsent) args.push('NX');
+    return this.write(args, (reply) => reply !== null);
+  }
+
+  /** Adds `by` to a numeric value (`INCRBY`) and returns the result. */
+  incr(by = 1): Promise<number> {
+    return this.write(['INCRBY', this.key, this.integerArg(by, 'by')], integer);
+  }
+
+  /** Subtracts `by` from a numeric value (`DECRBY`) and returns the result. */
+  decr(by = 1): Promise<number> {
+    return this.write(['DECRBY', this.key, this.integerArg(by, 'by')], integer);
+  }
+
+  /** Removes the value (`DEL`); true if there was one. */
+  remove(): Promise<boolean> {
+    return this.write(['DEL', this.key], positive);
+  }
+}
