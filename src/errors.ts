@@ -103,3 +103,53 @@ export class AuthError extends CommandError {}
 
 /** An argument is out of its domain (a fractional counter step, a negative ttl...). Nothing was sent. */
 export class ArgumentError extends RedisextError {}
+
+/** One failed command of a batch. */
+export interface BatchFailure {
+  /** Position of the command in the batch (the order the operations were queued). */
+  readonly index: number;
+  /** The typed error of that command. */
+  readonly error: Error;
+}
+
+/**
+ * Some commands of a pipeline failed. The others ran and their results are here: `results[i]`
+ * is the decoded result of command `i`, or its error.
+ */
+export class PipelineError extends RedisextError {
+  readonly results: readonly unknown[];
+  readonly failures: readonly BatchFailure[];
+
+  constructor(results: readonly unknown[], failures: readonly BatchFailure[], what = 'pipeline') {
+    const first = failures[0];
+    super(
+      `${failures.length} of ${results.length} ${what} commands failed; first at index ${first?.index}: ${first?.error.message}`,
+    );
+    this.results = results;
+    this.failures = failures;
+  }
+}
+
+/**
+ * A transaction failed. When `aborted` is true nothing ran (a command was refused while queued,
+ * so Redis discarded the whole MULTI). Otherwise EXEC ran every command and some failed at run
+ * time: Redis does not roll back, so `results` holds what the others returned.
+ */
+export class TransactionError extends PipelineError {
+  readonly aborted: boolean;
+
+  constructor(results: readonly unknown[], failures: readonly BatchFailure[], aborted: boolean) {
+    super(results, failures, aborted ? 'transaction (discarded, nothing ran)' : 'transaction');
+    this.aborted = aborted;
+  }
+}
+
+/** An optimistic transaction (`Connection.watch`) kept losing to concurrent writers. */
+export class WatchConflictError extends RedisextError {
+  readonly attempts: number;
+
+  constructor(keys: readonly string[], attempts: number) {
+    super(`watched keys changed during each of ${attempts} attempts: ${keys.join(', ')}`);
+    this.attempts = attempts;
+  }
+}

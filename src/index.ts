@@ -13,11 +13,21 @@ export { model, type ModelOptions, type ConnectionRef } from './models/config.js
 export { Model } from './models/model.js';
 export { Counter } from './models/counter.js';
 export { Map, type SetOptions } from './models/map.js';
+export {
+  Batch,
+  Queued,
+  type Batched,
+  type BatchResults,
+  type RawOptions,
+} from './pipeline/batch.js';
+export type { BatchBuilder, PipelineOptions, WatchOptions } from './pipeline/index.js';
+export { WatchSession } from './pipeline/watch.js';
 export { serializer } from './serializers/index.js';
 export type { Serializer, ValueOf } from './serializers/serializer.js';
 export { field, registerClass, serializable, type TypedClass } from './serializers/typed.js';
 export {
   ArgumentError,
+  type BatchFailure,
   AuthError,
   CommandError,
   ConfigError,
@@ -26,7 +36,10 @@ export {
   DsnError,
   EncodeError,
   KeyError,
+  PipelineError,
   RedisextError,
+  TransactionError,
+  WatchConflictError,
   WrongTypeError,
   type ErrorContext,
 } from './errors.js';

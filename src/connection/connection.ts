@@ -4,6 +4,16 @@ import { resolveServer, type ParsedDsn, type ServerOptions } from './dsn.js';
 import type { RedisClient } from './endpoint.js';
 import { resolveOptions, type ConnectionOptions } from './options.js';
 import { Router } from './router.js';
+import type { Batch, BatchResults, Queued } from '../pipeline/batch.js';
+import {
+  pipeline,
+  transaction,
+  watch,
+  type BatchBuilder,
+  type PipelineOptions,
+  type WatchOptions,
+} from '../pipeline/index.js';
+import type { WatchSession } from '../pipeline/watch.js';
 
 /** A server given as a DSN string or an options object. */
 export type ServerSpec = string | ServerOptions;
@@ -72,6 +82,66 @@ export class Connection {
     const router = this.router();
     const endpoint = role === 'replica' ? (router.replica() ?? router.master) : router.master;
     return endpoint.client();
+  }
+
+  /**
+   * Runs the operations `build` queues in one round trip and returns their results in order,
+   * each decoded by its own model. A batch that only reads goes to a replica (if any); any write
+   * sends it to the master. Not atomic: see {@link Connection.transaction}.
+   *
+   * @throws {@link PipelineError} when some commands failed; it carries every result.
+   *
+   * @example
+   * ```ts
+   * const [views, queued, user] = await Main.pipeline((p) => [
+   *   new Visitors('home').in(p).incr(),
+   *   new Jobs().in(p).push(job),
+   *   new Users().in(p).get('42'),
+   * ]); // [number, number, User | null]
+   * ```
+   */
+  static pipeline<T extends readonly Queued<unknown>[]>(
+    build: (batch: Batch) => readonly [...T],
+    options?: PipelineOptions,
+  ): Promise<BatchResults<T>> {
+    return pipeline(this.router(), this.name, build, options);
+  }
+
+  /**
+   * Like {@link Connection.pipeline}, wrapped in MULTI/EXEC on the master: no other client's
+   * command runs in between, and a command refused while queued (a syntax error) discards them
+   * all. A command that fails while running (e.g. WRONGTYPE) does not undo the others: Redis has
+   * no rollback.
+   *
+   * @throws {@link TransactionError} (`aborted` says whether anything ran).
+   */
+  static transaction<T extends readonly Queued<unknown>[]>(
+    build: (batch: Batch) => readonly [...T],
+  ): Promise<BatchResults<T>> {
+    return transaction(this.router(), this.name, build);
+  }
+
+  /**
+   * Optimistic read-modify-write: WATCHes `keys` (models or raw key names) on a connection of
+   * its own, runs `body` (its reads go through `model.in(tx)`), then runs the writes the builder
+   * it returns queues in MULTI/EXEC. If a watched key changed meanwhile, it starts over, up to
+   * `attempts` times (default 10), then throws a {@link WatchConflictError}.
+   *
+   * @example
+   * ```ts
+   * const [balance] = await Main.watch([account], async (tx) => {
+   *   const current = (await account.in(tx).get()) ?? 0;
+   *   return (t) => [account.in(t).set(current + 10)];
+   * });
+   * ```
+   */
+  static watch<T extends readonly Queued<unknown>[]>(
+    keys: ReadonlyArray<{ readonly key: string } | string>,
+    body: (tx: WatchSession) => BatchBuilder<T> | Promise<BatchBuilder<T>>,
+    options?: WatchOptions,
+  ): Promise<BatchResults<T>> {
+    const names = keys.map((k) => (typeof k === 'string' ? k : k.key));
+    return watch(this.router(), this.name, names, body, options);
   }
 
   /** Closes every client of this class. Models keep working: the next command reconnects. */

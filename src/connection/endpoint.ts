@@ -79,13 +79,25 @@ export class Endpoint {
 
   /** Runs one command and decodes its reply; errors come back typed. */
   exec<R>(command: Command<R>): Promise<R> {
-    const sent =
-      this.reuse && this.#client !== undefined
-        ? this.#track(this.#client.sendCommand(command.args))
-        : this.use((client) => this.#track(client.sendCommand(command.args)));
-    return sent.then(
-      (reply) => finish(command, reply),
-      (error: unknown) => this.#failed(command, error),
+    const client = this.reuse ? this.#client : undefined;
+    if (client !== undefined) return this.execOn(client, command);
+    return this.use((fresh) => this.execOn(fresh, command));
+  }
+
+  /** Runs one command on a given client (shared, per-command or dedicated). */
+  execOn<R>(client: RedisClient, command: Command<R>): Promise<R> {
+    this.#inflight++;
+    return client.sendCommand(command.args).then(
+      (reply) => {
+        this.#inflight--;
+        this.#progress++;
+        return finish(command, reply);
+      },
+      (error: unknown) => {
+        this.#inflight--;
+        this.#progress++;
+        return this.#failed(client, command, error);
+      },
     );
   }
 
@@ -152,7 +164,7 @@ export class Endpoint {
     } catch (error) {
       healthy = false;
       if (signal?.aborted) throw signal.reason;
-      throw this.toError(error, { origin });
+      throw isDriverError(error) ? this.toError(error, { origin }) : error;
     } finally {
       signal?.removeEventListener('abort', abort);
       this.#busyBlocking.delete(client);
@@ -186,19 +198,12 @@ export class Endpoint {
     return promises.map((p) => this.#track(p));
   }
 
-  async #failed<R>(command: Command<R>, error: unknown): Promise<R> {
-    if (command.script && error instanceof ErrorReply && error.message.startsWith('NOSCRIPT')) {
-      return this.exec({
-        ...command,
-        args: command.script.toEval(command.args),
-        script: undefined,
-      });
+  async #failed<R>(client: RedisClient, command: Command<R>, error: unknown): Promise<R> {
+    if (isNoScript(command, error)) {
+      const args = command.script!.toEval(command.args);
+      return this.execOn(client, { ...command, args, script: undefined });
     }
-    if (command.recover && error instanceof Error) {
-      const recovered = command.recover(error);
-      if (recovered !== undefined) return recovered;
-    }
-    throw this.toError(error, command);
+    return settle(this, command, error);
   }
 
   /** Maps a node-redis or socket error to a typed redisext error. */
@@ -336,6 +341,46 @@ export class Endpoint {
     this.#forget(client);
     await client.close().catch(() => client.destroy());
   }
+}
+
+/** True when a script command failed because the server does not know the script yet. */
+export function isNoScript(command: Command, error: unknown): boolean {
+  return (
+    command.script !== undefined &&
+    error instanceof ErrorReply &&
+    error.message.startsWith('NOSCRIPT')
+  );
+}
+
+/** The result of a failed command: recovered (e.g. RENAME of a missing key → false), or a typed error thrown. */
+export function settle<R>(endpoint: Endpoint, command: Command<R>, error: unknown): R {
+  if (command.recover && error instanceof Error) {
+    const recovered = command.recover(error);
+    if (recovered !== undefined) return recovered;
+  }
+  throw endpoint.toError(error, command);
+}
+
+const DRIVER_ERRORS = new Set([
+  'AbortError',
+  'ConnectionTimeoutError',
+  'SocketTimeoutError',
+  'ClientClosedError',
+  'ClientOfflineError',
+  'DisconnectsClientError',
+  'SocketClosedUnexpectedlyError',
+  'ReconnectStrategyError',
+  'TimeoutError',
+]);
+
+/** True for errors that come from node-redis or the socket (not from user code). */
+export function isDriverError(error: unknown): boolean {
+  if (error instanceof ErrorReply) return true;
+  if (!(error instanceof Error)) return false;
+  return (
+    DRIVER_ERRORS.has(error.constructor.name) ||
+    typeof (error as NodeJS.ErrnoException).code === 'string'
+  );
 }
 
 /** Decodes a reply, wrapping decoder failures into a DecodeError that names model and key. */

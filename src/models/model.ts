@@ -1,6 +1,8 @@
 import type { Command, CommandOrigin, RedisArg } from '../command.js';
 import type { RedisClient } from '../connection/endpoint.js';
 import type { Script } from '../scripts/script.js';
+import type { Batch, Batched } from '../pipeline/batch.js';
+import type { WatchSession } from '../pipeline/watch.js';
 import type { Connection } from '../connection/connection.js';
 import { ArgumentError, ConfigError, EncodeError, KeyError, RedisextError } from '../errors.js';
 import { Raw } from '../serializers/raw.js';
@@ -93,6 +95,26 @@ export abstract class Model implements CommandOrigin {
   fromMaster(): this {
     const router = routerOf(this.constructor as ModelStatics);
     return this.withExecutor({ run: (command) => router.run(command, true) });
+  }
+
+  /**
+   * This model's operations queued into a batch (`Connection.pipeline`/`transaction`, or the
+   * write phase of `Connection.watch`): each returns a placeholder for its result. With the
+   * read phase of a watch, operations run at once on the watching connection.
+   *
+   * @throws {@link ConfigError} when the batch belongs to another Connection class.
+   */
+  in(batch: Batch): Batched<this>;
+  in(session: WatchSession): this;
+  in(target: Batch | WatchSession): Batched<this> | this {
+    const router = routerOf(this.constructor as ModelStatics);
+    if (target.router !== router) {
+      throw new ConfigError('this model uses another Connection than the batch', {
+        model: this.modelName,
+        key: this.key,
+      });
+    }
+    return this.withExecutor(target);
   }
 
   /** A copy of this handle that sends its commands to `executor`. @internal */

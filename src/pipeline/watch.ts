@@ -1,0 +1,28 @@
+import type { Command } from '../command.js';
+import type { Endpoint, RedisClient } from '../connection/endpoint.js';
+import type { Router } from '../connection/router.js';
+import type { Executor } from '../models/model.js';
+
+/**
+ * The read phase of an optimistic transaction: model operations run at once on the connection
+ * that holds the WATCH, always on the master. Put models in it with `model.in(tx)`.
+ */
+export class WatchSession implements Executor {
+  /** Not a batch: operations run at once and return real promises. */
+  readonly batch = false;
+
+  /** @internal */
+  constructor(
+    /** @internal */
+    readonly router: Router,
+    /** @internal */
+    readonly endpoint: Endpoint,
+    /** @internal */
+    readonly client: RedisClient,
+  ) {}
+
+  /** Runs a model's command on the watching connection. @internal */
+  run<R>(command: Command<R>): Promise<R> {
+    return this.endpoint.execOn(this.client, command);
+  }
+}
