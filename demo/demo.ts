@@ -21,7 +21,7 @@ async function main(): Promise<void> {
     url = server.url;
     console.log(`spawned a throwaway redis-server on ${url}`);
   } else {
-    console.log(`using REDIS_URL (${String(Connection.forDsn(url).server)})`);
+    console.log(`using REDIS_URL (${Connection.forDsn(url).describe()})`);
   }
 
   class Main extends Connection {

@@ -153,3 +153,21 @@ export class WatchConflictError extends RedisextError {
     this.attempts = attempts;
   }
 }
+
+/**
+ * A transaction or WATCH on a Redis Cluster was given keys in several hash slots: it could not
+ * run on one node. Nothing was sent. Put related keys under one `{hash tag}`.
+ */
+export class CrossSlotError extends RedisextError {
+  /** The keys, and the slot of each. */
+  readonly slots: ReadonlyArray<{ key: string; slot: number }>;
+
+  constructor(what: string, slots: ReadonlyArray<{ key: string; slot: number }>) {
+    super(
+      `${what} on a cluster needs all its keys in one hash slot; got ${slots
+        .map((s) => `${s.key} (slot ${s.slot})`)
+        .join(', ')}; use a {hash tag}`,
+    );
+    this.slots = slots;
+  }
+}

@@ -9,10 +9,34 @@ export { Connection, type ServerSpec } from './connection/connection.js';
 export { parseDsn, type ParsedDsn, type ServerOptions, type TlsOptions } from './connection/dsn.js';
 export type { RedisClient } from './connection/endpoint.js';
 export { DEFAULT_OPTIONS, type ConnectionOptions } from './connection/options.js';
+export type { RedisClusterClient } from './connection/cluster.js';
+export type { SentinelConfig } from './connection/sentinel.js';
 export { model, type ModelOptions, type ConnectionRef } from './models/config.js';
 export { Model } from './models/model.js';
 export { Counter } from './models/counter.js';
 export { Map, type SetOptions } from './models/map.js';
+export { HashMap, type HashSetOptions } from './models/hash-map.js';
+export { Pool } from './models/pool.js';
+export {
+  SortedSet,
+  exclusive,
+  type ScoreBound,
+  type ScoreRangeOptions,
+  type SortedSetAddOptions,
+  type WithScoresOption,
+} from './models/sorted-set.js';
+export type { ScanOptions } from './models/collection.js';
+export { Queue } from './models/queue.js';
+export { Stack } from './models/stack.js';
+export { PriorityQueue, type PriorityItem } from './models/priority-queue.js';
+export type { BlockingPopOptions, ConsumeOptions } from './models/blocking-pop.js';
+export {
+  Lock,
+  LockError,
+  LockNotAcquiredError,
+  LockLostError,
+  type LockOptions,
+} from './models/lock.js';
 export {
   Batch,
   Queued,
@@ -32,6 +56,7 @@ export {
   CommandError,
   ConfigError,
   ConnectionError,
+  CrossSlotError,
   DecodeError,
   DsnError,
   EncodeError,

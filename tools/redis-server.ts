@@ -1,6 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
+import tls from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -95,6 +96,33 @@ export interface StartOptions {
   binary?: string;
   /** A config file's text, passed as the first argument (sentinel needs one). */
   config?: string;
+  /** Serve TLS only, on the port, with these PEM files (paths). */
+  tls?: { cert: string; key: string; ca: string };
+  /** Start in sentinel mode (`--sentinel`; needs `config`); only port, dir and logfile are passed. */
+  sentinel?: boolean;
+}
+
+/** PINGs a TLS port, trusting `ca`. */
+function tlsPing(port: number, ca: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = tls.connect({
+      port,
+      host: '127.0.0.1',
+      ca: readFileSync(ca),
+      servername: 'localhost',
+    });
+    let data = '';
+    socket.setTimeout(1000, () => socket.destroy(new Error('timeout')));
+    socket.on('secureConnect', () => socket.write('PING\r\n'));
+    socket.on('data', (chunk) => {
+      data += chunk.toString();
+      if (data.includes('\r\n')) {
+        socket.end();
+        resolve(data.split('\r\n')[0]);
+      }
+    });
+    socket.on('error', reject);
+  });
 }
 
 /** Spawns a throwaway redis-server on a free loopback port, in a temp dir, and waits for PING. */
@@ -103,27 +131,24 @@ export async function startServer(options: StartOptions = {}): Promise<RedisServ
   const port = options.port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'redisext-test-'));
   dirs.add(dir);
-  const args = [
-    '--port',
-    String(port),
-    '--bind',
-    '127.0.0.1',
-    '--dir',
-    dir,
-    '--save',
-    '',
-    '--appendonly',
-    'no',
-    '--daemonize',
-    'no',
-    '--protected-mode',
-    'no',
-    '--logfile',
-    join(dir, 'redis.log'),
-    ...(options.args ?? []),
-  ];
+  const log = join(dir, 'redis.log');
+  const listen = options.tls
+    ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', options.tls.cert]
+        .concat(['--tls-key-file', options.tls.key, '--tls-ca-cert-file', options.tls.ca])
+        .concat(['--tls-auth-clients', 'no'])
+    : ['--port', String(port)];
+  const args = options.sentinel
+    ? ['--sentinel', '--port', String(port), '--dir', dir, '--logfile', log]
+    : [...listen, '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'].concat([
+        '--daemonize',
+        'no',
+        '--protected-mode',
+        'no',
+        '--logfile',
+        log,
+      ]);
+  args.push(...(options.args ?? []));
   if (options.config !== undefined) {
-    const { writeFileSync } = await import('node:fs');
     const file = join(dir, 'redis.conf');
     writeFileSync(file, options.config);
     args.unshift(file);
@@ -143,7 +168,10 @@ export async function startServer(options: StartOptions = {}): Promise<RedisServ
   for (;;) {
     if (exited) throw new Error(`redis-server exited at start (port ${port}): ${stderr}`);
     try {
-      if ((await rawCommand(port, 'PING')) === '+PONG') break;
+      const pong = options.tls
+        ? await tlsPing(port, options.tls.ca)
+        : await rawCommand(port, 'PING');
+      if (pong === '+PONG') break;
     } catch {
       // not listening yet
     }
@@ -156,7 +184,7 @@ export async function startServer(options: StartOptions = {}): Promise<RedisServ
   return {
     host: '127.0.0.1',
     port,
-    url: `redis://127.0.0.1:${port}`,
+    url: `${options.tls ? 'rediss' : 'redis'}://127.0.0.1:${port}`,
     owned: true,
     signal(signal) {
       child.kill(signal);

@@ -1,12 +1,18 @@
 import { createClient } from 'redis';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { externalServer, startServer, type RedisServer } from '../../tools/redis-server.js';
+import {
+  externalServer,
+  startServer,
+  type RedisServer,
+  type StartOptions,
+} from '../../tools/redis-server.js';
 
 /** Servers started for this run, stopped by the root hook. */
 const started: RedisServer[] = [];
 const memo = new Map<string, Promise<unknown>>();
 
-function once<T>(name: string, make: () => Promise<T>): Promise<T> {
+/** Memoises a topology for the whole run. */
+export function once<T>(name: string, make: () => Promise<T>): Promise<T> {
   let promise = memo.get(name) as Promise<T> | undefined;
   if (!promise) {
     promise = make();
@@ -16,8 +22,11 @@ function once<T>(name: string, make: () => Promise<T>): Promise<T> {
 }
 
 /** Starts a server that the root hook will stop. */
-export async function spawnServer(args: string[] = []): Promise<RedisServer> {
-  const server = await startServer({ args });
+export async function spawnServer(
+  args: string[] = [],
+  options: Omit<StartOptions, 'args'> = {},
+): Promise<RedisServer> {
+  const server = await startServer({ ...options, args });
   started.push(server);
   return server;
 }

@@ -1,9 +1,12 @@
 import { inspect } from 'node:util';
 import { ConfigError, DsnError } from '../errors.js';
-import { resolveServer, type ParsedDsn, type ServerOptions } from './dsn.js';
+import { resolveServer, type ServerOptions } from './dsn.js';
 import type { RedisClient } from './endpoint.js';
 import { resolveOptions, type ConnectionOptions } from './options.js';
+import { ClusterRouter, type RedisClusterClient } from './cluster.js';
 import { Router } from './router.js';
+import { sentinelResolver, type SentinelConfig } from './sentinel.js';
+import type { Topology } from './topology.js';
 import type { Batch, BatchResults, Queued } from '../pipeline/batch.js';
 import {
   pipeline,
@@ -18,7 +21,7 @@ import type { WatchSession } from '../pipeline/watch.js';
 /** A server given as a DSN string or an options object. */
 export type ServerSpec = string | ServerOptions;
 
-const routers = new WeakMap<typeof Connection, Router>();
+const routers = new WeakMap<typeof Connection, Topology>();
 const byDsn = new globalThis.Map<string, typeof Connection>();
 
 /**
@@ -48,12 +51,21 @@ export class Connection {
   static REUSE = true;
   /** Timeouts, reconnects and raw node-redis options; see {@link ConnectionOptions}. */
   static OPTIONS?: ConnectionOptions;
+  /**
+   * Redis Cluster seed nodes (one is enough; credentials and TLS of the first apply to every
+   * node). Replaces MASTER/SLAVE.
+   */
+  static CLUSTER?: ServerSpec | readonly ServerSpec[];
+  /** Sentinel-managed replication: the group name, the sentinels, the data nodes' settings. */
+  static SENTINEL?: SentinelConfig;
+  /** Cluster and Sentinel: send reads to replicas (default false: everything to masters). */
+  static READ_FROM_REPLICAS = false;
 
   /**
    * The router of this class (created on first use, opens nothing by itself).
    * @internal
    */
-  static router(): Router {
+  static router(): Topology {
     let router = routers.get(this);
     if (router === undefined) {
       router = createRouter(this);
@@ -62,9 +74,9 @@ export class Connection {
     return router;
   }
 
-  /** The parsed master server (password hidden when printed). */
-  static get server(): ParsedDsn {
-    return this.router().master.server;
+  /** Where this Connection's data lives, printable (passwords hidden). */
+  static describe(): string {
+    return this.router().describe();
   }
 
   /**
@@ -80,8 +92,18 @@ export class Connection {
    */
   static async client(role: 'master' | 'replica' = 'master'): Promise<RedisClient> {
     const router = this.router();
+    if (!(router instanceof Router)) {
+      throw new ConfigError(`${this.name} is a cluster: use clusterClient()`);
+    }
     const endpoint = role === 'replica' ? (router.replica() ?? router.master) : router.master;
     return endpoint.client();
+  }
+
+  /** The node-redis cluster client of a `CLUSTER` Connection, connected (the escape hatch). */
+  static async clusterClient(): Promise<RedisClusterClient> {
+    const router = this.router();
+    if (!(router instanceof ClusterRouter)) throw new ConfigError(`${this.name} is not a cluster`);
+    return router.client();
   }
 
   /**
@@ -192,21 +214,37 @@ export class Connection {
   }
 }
 
-function createRouter(connection: typeof Connection): Router {
+function specs(value: ServerSpec | readonly ServerSpec[] | undefined): ServerSpec[] {
+  if (value === undefined) return [];
+  return Array.isArray(value) ? [...(value as ServerSpec[])] : [value as ServerSpec];
+}
+
+function createRouter(connection: typeof Connection): Topology {
+  const options = resolveOptions(connection.OPTIONS);
+  const reuse = connection.REUSE !== false;
+  if (connection.CLUSTER !== undefined) {
+    const seeds = specs(connection.CLUSTER).map((spec) => resolveServer(spec));
+    if (seeds.length === 0) throw new ConfigError(`${connection.name}: CLUSTER lists no node`);
+    return new ClusterRouter(seeds, options, connection.READ_FROM_REPLICAS === true);
+  }
+  const sentinel = connection.SENTINEL;
+  if (sentinel !== undefined) {
+    const placeholder = resolveServer({
+      ...(sentinel.server ?? {}),
+      host: `sentinel:${sentinel.name}`,
+    });
+    const master = { server: placeholder, resolve: sentinelResolver(sentinel, 'master', options) };
+    const replicas = connection.READ_FROM_REPLICAS
+      ? [{ server: placeholder, resolve: sentinelResolver(sentinel, 'replica', options) }]
+      : [];
+    return new Router(master, replicas, options, reuse);
+  }
   if (connection.MASTER === undefined) {
     throw new ConfigError(
-      `${connection.name} has no MASTER: set static MASTER to a DSN or options`,
+      `${connection.name} has no MASTER (nor CLUSTER or SENTINEL): set static MASTER to a DSN or options`,
     );
   }
-  const master = resolveServer(connection.MASTER);
-  const slave = connection.SLAVE;
-  const replicas = (slave === undefined ? [] : Array.isArray(slave) ? slave : [slave]).map(
-    (spec: ServerSpec) => resolveServer(spec),
-  );
-  return new Router(
-    master,
-    replicas,
-    resolveOptions(connection.OPTIONS),
-    connection.REUSE !== false,
-  );
+  const master = { server: resolveServer(connection.MASTER) };
+  const replicas = specs(connection.SLAVE).map((spec) => ({ server: resolveServer(spec) }));
+  return new Router(master, replicas, options, reuse);
 }

@@ -19,6 +19,10 @@ export type TlsOptions =
  * ```
  */
 export interface ServerOptions {
+  /**
+   * A DSN to start from; the other fields override it (e.g. `{ url: 'rediss://h', tls: { ca } }`).
+   */
+  url?: string;
   /** Host name or IP address (IPv6 without brackets). Default `127.0.0.1`... set by the DSN. */
   host?: string;
   /** TCP port, default 6379. */
@@ -325,7 +329,12 @@ export function resolveServer(server: string | ServerOptions): ParsedDsn {
     throw new DsnError('scheme', 'a server must be a DSN string or an options object');
   }
   if ('scheme' in server && 'address' in server) return server as ParsedDsn;
-  return finish('options', { ...server });
+  const { url, ...rest } = server;
+  if (url === undefined) return finish('options', rest);
+  const base = parseDsn(url);
+  const merged: ServerOptions = { ...base, password: base.password, ...rest };
+  if (base.tls && rest.tls === undefined) merged.tls = base.tls;
+  return finish(base.scheme, merged);
 }
 
 /** Replaces every occurrence of a secret in a text by `***` (for messages of foreign errors). */

@@ -1,10 +1,12 @@
-import type { Command } from '../command.js';
+import type { Command, CommandOrigin } from '../command.js';
 import { CommandError, ConnectionError } from '../errors.js';
+import { runPipeline, runTransaction, WATCH_FAILED } from '../pipeline/execute.js';
 import type { ParsedDsn } from './dsn.js';
-import { Endpoint } from './endpoint.js';
+import { Endpoint, type RedisClient, type ServerResolver } from './endpoint.js';
 import type { ResolvedOptions } from './options.js';
+import type { PipelineOptions, Topology } from './topology.js';
 
-/** Replies from a replica that mean "ask the master instead". */
+/** Replies from a replica that mean "ask elsewhere". */
 const REPLICA_UNAVAILABLE = new Set(['MASTERDOWN', 'LOADING']);
 
 function replicaFailed(error: unknown): boolean {
@@ -14,31 +16,45 @@ function replicaFailed(error: unknown): boolean {
   );
 }
 
+/** A pipeline on one endpoint: one connection for the whole batch. */
+function pipelineOn(endpoint: Endpoint, commands: readonly Command[]): Promise<unknown[]> {
+  return endpoint.use((client) =>
+    runPipeline(endpoint, (args) => endpoint.track(client.sendCommand(args)), commands),
+  );
+}
+
+/** A server of a Router: fixed, or looked up on each connect (Sentinel). */
+export interface RoutedServer {
+  readonly server: ParsedDsn;
+  readonly resolve?: ServerResolver;
+}
+
 /**
- * Routes the commands of one Connection class: writes (and reads asked `fromMaster`) to the
- * master; reads round-robin over the replicas that are up, falling back to the master when a
- * replica cannot answer.
+ * The topology of one master and its replicas (fixed addresses, or found through Sentinel):
+ * writes (and reads asked `fromMaster`) go to the master; reads round-robin over the replicas
+ * that are up, falling back to the next replica, then the master, when one cannot answer.
  *
  * @internal
  */
-export class Router {
+export class Router implements Topology {
   readonly master: Endpoint;
   readonly replicas: readonly Endpoint[];
   #next = 0;
 
   constructor(
-    master: ParsedDsn,
-    replicas: readonly ParsedDsn[],
+    master: RoutedServer,
+    replicas: readonly RoutedServer[],
     options: ResolvedOptions,
     reuse: boolean,
   ) {
-    this.master = new Endpoint(master, options, reuse);
-    this.replicas = replicas.map((server) => new Endpoint(server, options, reuse));
+    this.master = new Endpoint(master.server, options, reuse, master.resolve);
+    this.replicas = replicas.map((r) => new Endpoint(r.server, options, reuse, r.resolve));
   }
 
-  /** Runs one command where it belongs. */
   run<R>(command: Command<R>, fromMaster = false): Promise<R> {
-    if (command.write || fromMaster || this.replicas.length === 0) return this.master.exec(command);
+    if (command.write || fromMaster || this.replicas.length === 0) {
+      return this.master.exec(command);
+    }
     const replica = this.replica();
     if (replica === undefined) return this.master.exec(command);
     return replica.exec(command).catch((error: unknown) => {
@@ -60,13 +76,63 @@ export class Router {
     return undefined;
   }
 
-  /** The endpoint a batch goes to: a replica only when every command reads. */
-  endpointFor(write: boolean, fromMaster = false): Endpoint {
-    if (write || fromMaster) return this.master;
-    return this.replica() ?? this.master;
+  async pipeline(commands: readonly Command[], options: PipelineOptions = {}): Promise<unknown[]> {
+    const writes = commands.some((command) => command.write);
+    const endpoint = writes || options.fromMaster ? this.master : (this.replica() ?? this.master);
+    try {
+      return await pipelineOn(endpoint, commands);
+    } catch (error) {
+      if (endpoint === this.master || !replicaFailed(error)) throw error;
+      endpoint.downUntil = Date.now() + endpoint.options.replicaRetryAfter;
+      return pipelineOn(this.master, commands);
+    }
   }
 
-  /** Closes every client. */
+  async transaction(commands: readonly Command[]): Promise<unknown[]> {
+    const master = this.master;
+    const results = await master.use((client) => runTransaction(master, client, commands));
+    if (results === WATCH_FAILED) throw new Error('EXEC aborted without WATCH');
+    return results;
+  }
+
+  dedicated<T>(
+    _key: string,
+    fn: (client: RedisClient, endpoint: Endpoint) => Promise<T>,
+    signal?: AbortSignal,
+    origin?: CommandOrigin,
+  ): Promise<T> {
+    const master = this.master;
+    return master.blocking((client) => fn(client, master), signal, origin);
+  }
+
+  checkSlots(): void {
+    // One server holds every key.
+  }
+
+  async *scan(match: string, count: number): AsyncGenerator<string[], void, undefined> {
+    const master = this.master;
+    let cursor = '0';
+    do {
+      const reply = (await master.exec({
+        args: ['SCAN', cursor, 'MATCH', match, 'COUNT', String(count)],
+        write: false,
+      })) as [string | number, string[]];
+      cursor = String(reply[0]);
+      if (reply[1].length > 0) yield reply[1].map(String);
+    } while (cursor !== '0');
+  }
+
+  async unlink(keys: readonly string[]): Promise<number> {
+    if (keys.length === 0) return 0;
+    return Number(await this.master.exec({ args: ['UNLINK', ...keys], write: true }));
+  }
+
+  describe(): string {
+    const parts = [`master ${String(this.master.server)}`];
+    for (const replica of this.replicas) parts.push(`replica ${String(replica.server)}`);
+    return parts.join(', ');
+  }
+
   async close(): Promise<void> {
     await Promise.all([this.master, ...this.replicas].map((endpoint) => endpoint.close()));
   }

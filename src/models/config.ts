@@ -1,5 +1,5 @@
 import { Connection } from '../connection/connection.js';
-import type { Router } from '../connection/router.js';
+import type { Topology } from '../connection/topology.js';
 import { ConfigError } from '../errors.js';
 import type { Serializer } from '../serializers/serializer.js';
 
@@ -68,10 +68,10 @@ export function model(options: ModelOptions): ClassDecorator {
   };
 }
 
-const routers = new WeakMap<object, Router>();
+const routers = new WeakMap<object, Topology>();
 
 /** The router of a model class, resolved once per class. */
-export function routerOf(cls: ModelStatics): Router {
+export function routerOf(cls: ModelStatics): Topology {
   let router = routers.get(cls);
   if (router === undefined) {
     const ref = cls.CONNECTION;

@@ -168,7 +168,12 @@ export abstract class Model implements CommandOrigin {
    */
   protected blocking<T>(fn: (client: RedisClient) => Promise<T>, signal?: AbortSignal): Promise<T> {
     this.direct('a blocking operation');
-    return routerOf(this.constructor as ModelStatics).master.blocking(fn, signal, this);
+    return routerOf(this.constructor as ModelStatics).dedicated(
+      this.key,
+      (client) => fn(client),
+      signal,
+      this,
+    );
   }
 
   /**
@@ -314,6 +319,7 @@ export abstract class Model implements CommandOrigin {
       throw new KeyError('rename() needs a new key name', { model: this.modelName, key: this.key });
     }
     const target = cls.PREFIX ? `${cls.PREFIX}:${newKey}` : newKey;
+    routerOf(cls).checkSlots([this.key, target], 'rename');
     const command = options.overwrite === false ? 'RENAMENX' : 'RENAME';
     return this.run({
       args: [command, this.key, target],

@@ -1,5 +1,5 @@
 import type { Command, RedisArg } from '../command.js';
-import type { Router } from '../connection/router.js';
+import type { Topology } from '../connection/topology.js';
 import type { Executor } from '../models/model.js';
 
 /**
@@ -52,8 +52,8 @@ export class Batch implements Executor {
 
   /** @internal */
   constructor(
-    /** The router of the Connection this batch belongs to. @internal */
-    readonly router: Router,
+    /** The topology of the Connection this batch belongs to. @internal */
+    readonly router: Topology,
     /** The Connection class name, for messages. @internal */
     readonly connectionName: string,
   ) {}

@@ -4,6 +4,7 @@ import {
   isNoScript,
   settle,
   type Endpoint,
+  type ErrorMapper,
   type RedisClient,
 } from '../connection/endpoint.js';
 import { TransactionError, PipelineError, type BatchFailure } from '../errors.js';
@@ -13,7 +14,7 @@ export const WATCH_FAILED = Symbol('watch failed');
 
 /** Decodes settled replies into results and failures. */
 function collect(
-  endpoint: Endpoint,
+  endpoint: ErrorMapper,
   commands: readonly Command[],
   outcome: (index: number) => { ok: true; reply: unknown } | { ok: false; error: unknown },
 ): { results: unknown[]; failures: BatchFailure[] } {
@@ -34,58 +35,37 @@ function collect(
   return { results, failures };
 }
 
+/** Sends one command of a batch (right away: every command is sent in the same tick). */
+export type Send = (args: RedisArg[], command: Command) => Promise<unknown>;
+
 /**
- * Sends every command at once on one connection (one write, one round trip) and decodes the
+ * Sends every command at once (one write per connection, one round trip) and decodes the
  * replies in order. Scripts the server did not know are sent again as EVAL.
  *
  * @throws {@link PipelineError} carrying every result when some commands failed.
  */
 export async function runPipeline(
-  endpoint: Endpoint,
+  mapper: ErrorMapper,
+  send: Send,
   commands: readonly Command[],
 ): Promise<unknown[]> {
-  if (commands.length === 0) return [];
-  return endpoint.use(async (client) => {
-    const settled = await Promise.allSettled(
-      send(
-        endpoint,
-        client,
-        commands.map((c) => c.args),
-      ),
-    );
-    const retry = commands.flatMap((command, i) =>
-      settled[i].status === 'rejected' &&
-      isNoScript(command, (settled[i] as PromiseRejectedResult).reason)
-        ? [i]
-        : [],
-    );
-    if (retry.length > 0) {
-      const again = await Promise.allSettled(
-        send(
-          endpoint,
-          client,
-          retry.map((i) => commands[i].script!.toEval(commands[i].args)),
-        ),
-      );
-      retry.forEach((index, j) => (settled[index] = again[j]));
-    }
-    const { results, failures } = collect(endpoint, commands, (i) => {
-      const s = settled[i];
-      return s.status === 'fulfilled'
-        ? { ok: true, reply: s.value }
-        : { ok: false, error: s.reason };
-    });
-    if (failures.length > 0) throw new PipelineError(results, failures);
-    return results;
+  const settled = await Promise.allSettled(commands.map((c) => send(c.args, c)));
+  const retry = commands.flatMap((command, i) => {
+    const s = settled[i];
+    return s.status === 'rejected' && isNoScript(command, s.reason) ? [i] : [];
   });
-}
-
-function send(
-  endpoint: Endpoint,
-  client: RedisClient,
-  batch: RedisArg[][],
-): Array<Promise<unknown>> {
-  return endpoint.trackMany(batch.map((args) => client.sendCommand(args)));
+  if (retry.length > 0) {
+    const again = await Promise.allSettled(
+      retry.map((i) => send(commands[i].script!.toEval(commands[i].args), commands[i])),
+    );
+    retry.forEach((index, j) => (settled[index] = again[j]));
+  }
+  const { results, failures } = collect(mapper, commands, (i) => {
+    const s = settled[i];
+    return s.status === 'fulfilled' ? { ok: true, reply: s.value } : { ok: false, error: s.reason };
+  });
+  if (failures.length > 0) throw new PipelineError(results, failures);
+  return results;
 }
 
 /**
@@ -101,7 +81,9 @@ export async function runTransaction(
   commands: readonly Command[],
 ): Promise<unknown[] | typeof WATCH_FAILED> {
   const args = commands.map((c) => (c.script ? c.script.toEval(c.args) : c.args));
-  const settled = await Promise.allSettled(send(endpoint, client, [['MULTI'], ...args, ['EXEC']]));
+  const settled = await Promise.allSettled(
+    endpoint.trackMany([['MULTI'], ...args, ['EXEC']].map((a) => client.sendCommand(a))),
+  );
   const exec = settled[settled.length - 1];
   const queued = settled.slice(1, -1);
   if (exec.status === 'rejected') {
@@ -119,7 +101,7 @@ export async function runTransaction(
     );
   }
   if (exec.value === null) return WATCH_FAILED;
-  const replies = exec.value as unknown[];
+  const replies = exec.value as unknown as unknown[];
   const { results, failures } = collect(endpoint, commands, (i) =>
     replies[i] instanceof Error
       ? { ok: false, error: replies[i] }

@@ -1,18 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Router } from '../connection/router.js';
-import { CommandError, ConnectionError, WatchConflictError } from '../errors.js';
+import type { Command } from '../command.js';
+import type { PipelineOptions, Topology } from '../connection/topology.js';
+import { WatchConflictError } from '../errors.js';
 import { Batch, type BatchResults, type Queued } from './batch.js';
-import { runPipeline, runTransaction, WATCH_FAILED } from './execute.js';
+import { runTransaction, WATCH_FAILED } from './execute.js';
 import { WatchSession } from './watch.js';
+
+export type { PipelineOptions } from '../connection/topology.js';
 
 /** What a pipeline or transaction callback returns: the placeholders whose results it wants. */
 export type BatchBuilder<T extends readonly Queued<unknown>[]> = (batch: Batch) => readonly [...T];
-
-/** Options of `Connection.pipeline`. */
-export interface PipelineOptions {
-  /** Send a read-only batch to the master instead of a replica. */
-  fromMaster?: boolean;
-}
 
 /** Options of `Connection.watch`. */
 export interface WatchOptions {
@@ -27,73 +24,62 @@ function pick<T extends readonly Queued<unknown>[]>(
   return placeholders.map((queued) => results[queued.index]) as BatchResults<T>;
 }
 
-function replicaFailed(error: unknown): boolean {
-  return (
-    error instanceof ConnectionError ||
-    (error instanceof CommandError && /^(MASTERDOWN|LOADING)$/.test(error.code))
-  );
+/** The keys a batch's commands are about (for cluster slot checks). @internal */
+export function keysOf(commands: readonly Command[]): string[] {
+  return commands.flatMap((command) => (command.origin ? [command.origin.key] : rawKey(command)));
+}
+
+/** A raw command's key: its first argument after the name (when there is one). */
+function rawKey(command: Command): string[] {
+  const key = command.args[1];
+  return key === undefined ? [] : [key.toString()];
 }
 
 /** @internal the body of `Connection.pipeline`. */
 export async function pipeline<T extends readonly Queued<unknown>[]>(
-  router: Router,
+  topology: Topology,
   name: string,
   build: BatchBuilder<T>,
   options: PipelineOptions = {},
 ): Promise<BatchResults<T>> {
-  const batch = new Batch(router, name);
+  const batch = new Batch(topology, name);
   const placeholders = build(batch);
-  const endpoint = router.endpointFor(batch.writes, options.fromMaster);
-  let results: unknown[];
-  try {
-    results = await runPipeline(endpoint, batch.commands);
-  } catch (error) {
-    if (endpoint === router.master || !replicaFailed(error)) throw error;
-    endpoint.downUntil = Date.now() + endpoint.options.replicaRetryAfter;
-    results = await runPipeline(router.master, batch.commands);
-  }
-  return pick(placeholders, results);
+  if (batch.commands.length === 0) return pick(placeholders, []);
+  return pick(placeholders, await topology.pipeline(batch.commands, options));
 }
 
 /** @internal the body of `Connection.transaction`. */
 export async function transaction<T extends readonly Queued<unknown>[]>(
-  router: Router,
+  topology: Topology,
   name: string,
   build: BatchBuilder<T>,
 ): Promise<BatchResults<T>> {
-  const batch = new Batch(router, name);
+  const batch = new Batch(topology, name);
   const placeholders = build(batch);
   if (batch.commands.length === 0) return pick(placeholders, []);
-  const endpoint = router.master;
-  const results = await endpoint.use((client) => runTransaction(endpoint, client, batch.commands));
-  if (results === WATCH_FAILED) throw new Error('unexpected WATCH failure without WATCH');
-  return pick(placeholders, results);
+  topology.checkSlots(keysOf(batch.commands), 'a transaction');
+  return pick(placeholders, await topology.transaction(batch.commands));
 }
 
 /** @internal the body of `Connection.watch`. */
 export async function watch<T extends readonly Queued<unknown>[]>(
-  router: Router,
+  topology: Topology,
   name: string,
   keys: readonly string[],
   body: (tx: WatchSession) => BatchBuilder<T> | Promise<BatchBuilder<T>>,
   options: WatchOptions = {},
 ): Promise<BatchResults<T>> {
   const attempts = options.attempts ?? 10;
-  const endpoint = router.master;
-  return endpoint.blocking(async (client) => {
+  topology.checkSlots(keys, 'WATCH');
+  return topology.dedicated(keys[0] ?? '', async (client, endpoint) => {
     for (let attempt = 1; attempt <= attempts; attempt++) {
       await client.sendCommand(['WATCH', ...keys]);
-      let build: BatchBuilder<T>;
-      try {
-        build = await body(new WatchSession(router, endpoint, client));
-      } catch (error) {
-        await client.sendCommand(['UNWATCH']);
-        throw error;
-      }
-      const batch = new Batch(router, name);
+      const batch = new Batch(topology, name);
       let placeholders: readonly [...T];
       try {
+        const build = await body(new WatchSession(topology, endpoint, client));
         placeholders = build(batch);
+        topology.checkSlots([...keys, ...keysOf(batch.commands)], 'WATCH');
       } catch (error) {
         await client.sendCommand(['UNWATCH']);
         throw error;

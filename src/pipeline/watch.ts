@@ -1,6 +1,6 @@
 import type { Command } from '../command.js';
 import type { Endpoint, RedisClient } from '../connection/endpoint.js';
-import type { Router } from '../connection/router.js';
+import type { Topology } from '../connection/topology.js';
 import type { Executor } from '../models/model.js';
 
 /**
@@ -14,7 +14,7 @@ export class WatchSession implements Executor {
   /** @internal */
   constructor(
     /** @internal */
-    readonly router: Router,
+    readonly router: Topology,
     /** @internal */
     readonly endpoint: Endpoint,
     /** @internal */

@@ -1,0 +1,280 @@
+import { expect } from 'chai';
+import {
+  ArgumentError,
+  ConfigError,
+  Connection,
+  DecodeError,
+  EncodeError,
+  serializer,
+  WrongTypeError,
+  type Serializer,
+} from '../../src/index.js';
+import { HashMap } from '../../src/models/hash-map.js';
+import { closeAll, connectionTo, raw, rejects, uniq } from '../support/helpers.js';
+import type { RedisServer } from '../../tools/redis-server.js';
+import { standalone } from '../support/topology.js';
+
+describe('HashMap', () => {
+  let server: RedisServer;
+  let Main: ReturnType<typeof connectionTo>;
+  before(async () => {
+    server = await standalone();
+    Main = connectionTo(server);
+  });
+  after(closeAll);
+
+  function hashWith<T>(ser?: Serializer<unknown>, connection: typeof Connection = Main) {
+    return class extends HashMap<T> {
+      static override CONNECTION = connection;
+      static override SERIALIZER = ser;
+    };
+  }
+
+  it('reads an absent hash as empty and leaves no key behind', async () => {
+    const Hash = hashWith<string>();
+    const hash = new Hash(uniq());
+    expect(await hash.get('a')).to.equal(null);
+    expect(await hash.has('a')).to.equal(false);
+    expect(await hash.getMany(['a', 'b'])).to.deep.equal([null, null]);
+    expect(await hash.getAll()).to.deep.equal({});
+    expect(await hash.fields()).to.deep.equal([]);
+    expect(await hash.values()).to.deep.equal([]);
+    expect(await hash.size()).to.equal(0);
+    expect(await hash.remove('a')).to.equal(false);
+    expect(await hash.remove('a', 'b')).to.equal(0);
+    expect(await hash.getMany([])).to.deep.equal([]);
+    expect(await hash.setMany({})).to.equal(0);
+    expect(await hash.removeMany([])).to.equal(0);
+    expect(await raw(server, 'EXISTS', hash.key)).to.equal(0);
+  });
+
+  it('set() says whether the field is new; get/has/size/fields/values follow', async () => {
+    const Hash = hashWith<string>();
+    const hash = new Hash(uniq());
+    expect(await hash.set('a', 'one')).to.equal(true);
+    expect(await hash.set('a', 'uno')).to.equal(false);
+    expect(await hash.set('b', 'two')).to.equal(true);
+    expect(await hash.get('a')).to.equal('uno');
+    expect(await hash.has('a')).to.equal(true);
+    expect(await hash.has('c')).to.equal(false);
+    expect(await hash.size()).to.equal(2);
+    expect((await hash.fields()).sort()).to.deep.equal(['a', 'b']);
+    expect((await hash.values()).sort()).to.deep.equal(['two', 'uno']);
+    expect(await hash.getAll()).to.deep.equal({ a: 'uno', b: 'two' });
+  });
+
+  it('set() with ifAbsent only sets a missing field (HSETNX)', async () => {
+    const Hash = hashWith<string>();
+    const hash = new Hash(uniq());
+    expect(await hash.set('a', 'first', { ifAbsent: true })).to.equal(true);
+    expect(await hash.set('a', 'second', { ifAbsent: true })).to.equal(false);
+    expect(await hash.get('a')).to.equal('first');
+  });
+
+  it('setMany() takes an object or pairs, counts new fields; getMany() keeps the order', async () => {
+    const Hash = hashWith<number>(serializer.JSON);
+    const hash = new Hash(uniq());
+    expect(await hash.setMany({ a: 1, b: 2 })).to.equal(2);
+    expect(
+      await hash.setMany(
+        new globalThis.Map([
+          ['b', 20],
+          ['c', 30],
+        ]),
+      ),
+    ).to.equal(1);
+    expect(await hash.getMany(['c', 'missing', 'a', 'b'])).to.deep.equal([30, null, 1, 20]);
+    expect(await hash.getMany(new Set(['a']))).to.deep.equal([1]);
+  });
+
+  it('remove() takes one field (boolean) or several (count); removeMany() takes a list', async () => {
+    const Hash = hashWith<string>();
+    const hash = new Hash(uniq());
+    await hash.setMany({ a: '1', b: '2', c: '3', d: '4' });
+    expect(await hash.remove('a')).to.equal(true);
+    expect(await hash.remove('a')).to.equal(false);
+    expect(await hash.remove('b', 'c', 'zz')).to.equal(2);
+    expect(await hash.removeMany(['d', 'zz'])).to.equal(1);
+    expect(await hash.exists()).to.equal(false);
+  });
+
+  const cases: Array<[string, Serializer<unknown> | undefined, unknown[]]> = [
+    ['none', undefined, ['', '0', 'text', 'ünïcødé']],
+    ['JSON', serializer.JSON, [0, '', false, [], {}, { a: [1] }]],
+    ['String', serializer.String, ['', 'x', '0']],
+    ['Numeric', serializer.Numeric, [0, -1, 2 ** 53 - 1]],
+    ['Typed', serializer.Typed, [0, '', false, [], {}, new Date(0), new Set([0]), 0n]],
+  ];
+  for (const [name, ser, values] of cases) {
+    it(`round-trips falsy and other values through ${name} (get, getMany, getAll, values)`, async () => {
+      const Hash = hashWith<unknown>(ser);
+      const hash = new Hash(uniq());
+      const record: Record<string, unknown> = {};
+      values.forEach((v, i) => (record[`f${i}`] = v));
+      for (const [field, v] of Object.entries(record)) {
+        expect(await hash.set(field, v)).to.equal(true);
+        expect(await hash.has(field)).to.equal(true);
+        expect(await hash.get(field)).to.deep.equal(v);
+      }
+      expect(await hash.size()).to.equal(values.length);
+      expect(await hash.getMany(Object.keys(record))).to.deep.equal(values);
+      expect(await hash.getAll()).to.deep.equal(record);
+      expect(await hash.values()).to.have.deep.members(values);
+      const copy = new Hash(uniq());
+      expect(await copy.setMany(record)).to.equal(values.length);
+      expect(await copy.getAll()).to.deep.equal(record);
+    });
+  }
+
+  it('incr()/decr() count with HINCRBY, readable by the Numeric serializer', async () => {
+    const Hash = hashWith<number>(serializer.Numeric);
+    const hash = new Hash(uniq());
+    expect(await hash.incr('hits')).to.equal(1);
+    expect(await hash.incr('hits', 10)).to.equal(11);
+    expect(await hash.decr('hits')).to.equal(10);
+    expect(await hash.decr('hits', 15)).to.equal(-5);
+    expect(await hash.get('hits')).to.equal(-5);
+    expect(await raw(server, 'HGET', hash.key, 'hits')).to.equal('-5');
+    await rejects(() => hash.incr('hits', 1.5), ArgumentError, /safe integer/);
+    await rejects(() => hash.incr('hits', Number.NaN), ArgumentError, /safe integer/);
+    expect(await hash.get('hits')).to.equal(-5);
+  });
+
+  it('refuses bad fields and null values before sending', async () => {
+    const Hash = hashWith<string>();
+    const hash = new Hash(uniq());
+    await rejects(() => hash.get(42 as unknown as string), ArgumentError, /field names/);
+    await rejects(
+      () => hash.setMany({ a: 'ok', b: null as unknown as string }),
+      EncodeError,
+      /absent/,
+    );
+    await rejects(() => hash.set('a', 5 as unknown as string), EncodeError, /only strings/);
+    await rejects(() => (hash.remove as (...f: string[]) => unknown)(), ArgumentError, /at least/);
+    expect(await raw(server, 'EXISTS', hash.key)).to.equal(0);
+  });
+
+  it('keeps a field named __proto__ as an own property (no prototype pollution)', async () => {
+    const Hash = hashWith<string>();
+    const hash = new Hash(uniq());
+    expect(await hash.setMany([['__proto__', 'p']])).to.equal(1);
+    expect(await hash.get('__proto__')).to.equal('p');
+    expect(await hash.fields()).to.deep.equal(['__proto__']);
+    const polluted = ({} as Record<string, unknown>).p;
+    expect(polluted).to.equal(undefined);
+  });
+
+  it('uses the Python layout: a Redis hash, readable and writable by plain commands', async () => {
+    const Hash = hashWith<{ n: number }>(serializer.JSON);
+    const hash = new Hash(uniq());
+    await hash.set('a', { n: 1 });
+    expect(await raw(server, 'TYPE', hash.key)).to.equal('hash');
+    expect(await raw(server, 'HGET', hash.key, 'a')).to.equal('{"n":1}');
+    await raw(server, 'HSET', hash.key, 'b', '{"n":2}');
+    expect(await hash.get('b')).to.deep.equal({ n: 2 });
+    expect(await hash.getAll()).to.deep.equal({ a: { n: 1 }, b: { n: 2 } });
+    await raw(server, 'HSET', hash.key, 'bad', 'not json');
+    await rejects(() => hash.get('bad'), DecodeError, /decode/);
+    expect(await raw(server, 'HEXISTS', hash.key, 'bad')).to.equal(1);
+  });
+
+  it('reports another Redis type as a WrongTypeError naming the model and key', async () => {
+    class Carts extends HashMap<string> {
+      static override CONNECTION = Main;
+    }
+    const carts = new Carts(uniq());
+    await raw(server, 'SET', carts.key, 'a string');
+    for (const call of [
+      () => carts.get('a'),
+      () => carts.set('a', 'x'),
+      () => carts.getAll(),
+      () => carts.size(),
+    ]) {
+      const error = await rejects(call, WrongTypeError);
+      expect(error.model).to.equal('Carts');
+      expect(error.key).to.equal(carts.key);
+      expect(error.message).to.include('Carts').and.include(carts.key);
+    }
+  });
+
+  it('scan() iterates every field in pages and filters with match', async () => {
+    const Hash = hashWith<number>(serializer.Numeric);
+    const hash = new Hash(uniq());
+    const record: Record<string, number> = {};
+    for (let i = 0; i < 300; i++) record[`${i % 2 ? 'odd' : 'even'}-${i}`] = i;
+    await hash.setMany(record);
+    const seen = new globalThis.Map<string, number>();
+    for await (const [field, value] of hash.scan({ count: 20 })) seen.set(field, value);
+    expect(Object.fromEntries(seen)).to.deep.equal(record);
+    const odd = new Set<string>();
+    for await (const [field] of hash.scan({ match: 'odd-*' })) odd.add(field);
+    expect(odd.size).to.equal(150);
+    expect([...odd].every((f) => f.startsWith('odd-'))).to.equal(true);
+    const empty = [];
+    for await (const entry of new Hash(uniq()).scan()) empty.push(entry);
+    expect(empty).to.deep.equal([]);
+    expect(() => hash.scan({ count: 0 })).to.throw(ArgumentError, /positive integer/);
+  });
+
+  it('runs in a pipeline (empty inputs keep their slot); scan() refuses to', async () => {
+    const Hash = hashWith<number>(serializer.JSON);
+    const hash = new Hash(uniq());
+    const [isNew, none, many, all, size] = await Main.pipeline((p) => [
+      hash.in(p).set('a', 0),
+      hash.in(p).getMany([]),
+      hash.in(p).getMany(['a', 'b']),
+      hash.in(p).getAll(),
+      hash.in(p).size(),
+    ]);
+    expect([isNew, none, many, all, size]).to.deep.equal([true, [], [0, null], { a: 0 }, 1]);
+    await Main.transaction((t) => {
+      expect(() => hash.in(t).scan()).to.throw(ConfigError, /pipeline or transaction/);
+      return [hash.in(t).incr('a')];
+    });
+    expect(await hash.get('a')).to.equal(1);
+  });
+
+  describe('over RESP2', () => {
+    let Resp2: typeof Connection;
+    before(() => {
+      Resp2 = class extends Connection {
+        static override MASTER = `${server.url}/0?protocol=2`;
+      };
+    });
+    after(() => Resp2.close());
+
+    it('decodes flat-array replies (getAll, getMany, fields, values, incr, scan)', async () => {
+      const Hash = hashWith<unknown>(serializer.JSON, Resp2);
+      const hash = new Hash(uniq());
+      await hash.setMany({ a: 0, b: '', c: { x: [1] } });
+      // The connection really speaks RESP2: HGETALL comes back as a flat array.
+      const client = await Resp2.client();
+      expect(await client.sendCommand(['HGETALL', hash.key]))
+        .to.be.an('array')
+        .with.length(6);
+      expect(await hash.getAll()).to.deep.equal({ a: 0, b: '', c: { x: [1] } });
+      expect(await hash.getMany(['c', 'z'])).to.deep.equal([{ x: [1] }, null]);
+      expect((await hash.fields()).sort()).to.deep.equal(['a', 'b', 'c']);
+      expect(await hash.values()).to.have.deep.members([0, '', { x: [1] }]);
+      expect(await hash.incr('a', 2)).to.equal(2);
+      const seen: Array<[string, unknown]> = [];
+      for await (const entry of hash.scan()) seen.push(entry);
+      expect(seen).to.have.deep.members([
+        ['a', 2],
+        ['b', ''],
+        ['c', { x: [1] }],
+      ]);
+    });
+
+    it('keeps a __proto__ field from a flat array as an own property', async () => {
+      const Hash = hashWith<string>(undefined, Resp2);
+      const hash = new Hash(uniq());
+      await raw(server, 'HSET', hash.key, '__proto__', 'p', 'a', '1');
+      const all = await hash.getAll();
+      expect(Object.getPrototypeOf(all)).to.equal(Object.prototype);
+      expect(Object.hasOwn(all, '__proto__')).to.equal(true);
+      expect(Object.keys(all).sort()).to.deep.equal(['__proto__', 'a']);
+      expect(all.a).to.equal('1');
+    });
+  });
+});

@@ -1,0 +1,305 @@
+import { expect } from 'chai';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  ArgumentError,
+  Connection,
+  EncodeError,
+  Map as RMap,
+  serializer,
+  WrongTypeError,
+  type Serializer,
+} from '../../src/index.js';
+import { PriorityQueue } from '../../src/models/priority-queue.js';
+import {
+  clientsNamed,
+  closeAll,
+  connectionTo,
+  eventually,
+  raw,
+  rejects,
+  uniq,
+} from '../support/helpers.js';
+import type { RedisServer } from '../../tools/redis-server.js';
+import { standalone } from '../support/topology.js';
+
+/** How many connections with this client name are blocked in a command. */
+async function blockedNamed(server: RedisServer, name: string): Promise<number> {
+  const list = String(await raw(server, 'CLIENT', 'LIST'));
+  return list
+    .split('\n')
+    .filter((line) => line.includes(` name=${name} `) && / flags=\w*b/.test(line)).length;
+}
+
+describe('PriorityQueue', () => {
+  let server: RedisServer;
+  let Main: ReturnType<typeof connectionTo>;
+  let Other: ReturnType<typeof connectionTo>;
+  before(async () => {
+    server = await standalone();
+    Main = connectionTo(server);
+    Other = connectionTo(server);
+  });
+  after(closeAll);
+
+  function queueOn<T>(connection: typeof Connection, ser?: Serializer<unknown>) {
+    return class Tasks extends PriorityQueue<T> {
+      static override CONNECTION = connection;
+      static override SERIALIZER = ser;
+    };
+  }
+  const queueWith = <T>(ser?: Serializer<unknown>) => queueOn<T>(Main, ser);
+
+  it('an empty queue: pop() null, items() [], size() 0, peek() null', async () => {
+    const Q = queueWith<string>();
+    const q = new Q(uniq());
+    expect(await q.pop()).to.equal(null);
+    expect(await q.popWithPriority()).to.equal(null);
+    expect(await q.items()).to.deep.equal([]);
+    expect(await q.size()).to.equal(0);
+    expect(await q.peek()).to.equal(null);
+    expect(await q.priorityOf('x')).to.equal(null);
+  });
+
+  it('pops the lowest priority number first, with fractional and negative priorities', async () => {
+    const Q = queueWith<string>();
+    const q = new Q(uniq());
+    expect(await q.push('low', 10)).to.equal(true);
+    expect(await q.push('urgent', -1.5)).to.equal(true);
+    expect(
+      await q.pushMany([
+        ['mid', 5],
+        ['high', 0.25],
+      ]),
+    ).to.equal(2);
+    expect(await q.size()).to.equal(4);
+    expect(await q.items()).to.deep.equal(['urgent', 'high', 'mid', 'low']);
+    expect(await q.peek()).to.equal('urgent');
+    expect(await q.priorityOf('mid')).to.equal(5);
+    expect(await q.popWithPriority()).to.deep.equal({ item: 'urgent', priority: -1.5 });
+    expect(await q.pop()).to.equal('high');
+    expect(await q.popWithPriority({ timeout: 1000 })).to.deep.equal({ item: 'mid', priority: 5 });
+    expect(await q.pop({ timeout: 1000 })).to.equal('low');
+    expect(await q.pop()).to.equal(null);
+  });
+
+  it('an equal item pushed twice is one entry whose priority is updated', async () => {
+    const Q = queueWith<unknown>(serializer.JSON);
+    const q = new Q(uniq());
+    expect(await q.push({ id: 1 }, 5)).to.equal(true);
+    expect(await q.push({ id: 2 }, 3)).to.equal(true);
+    expect(await q.push({ id: 1 }, 1)).to.equal(false);
+    expect(await q.size()).to.equal(2);
+    expect(
+      await q.pushMany([
+        [{ id: 2 }, 0],
+        [{ id: 3 }, 9],
+      ]),
+    ).to.equal(1);
+    expect(await q.items()).to.deep.equal([{ id: 2 }, { id: 1 }, { id: 3 }]);
+    expect(await q.remove({ id: 1 })).to.equal(true);
+    expect(await q.remove({ id: 1 })).to.equal(false);
+    expect(await q.items()).to.deep.equal([{ id: 2 }, { id: 3 }]);
+  });
+
+  it('stores a sorted set scored by priority, shared with plain clients', async () => {
+    const Q = class extends queueWith<unknown>(serializer.JSON) {
+      static override PREFIX = 'app:tasks';
+    };
+    const name = uniq();
+    const q = new Q(name);
+    await q.push({ n: 1 }, 2);
+    expect(q.key).to.equal(`app:tasks:${name}`);
+    expect(await raw(server, 'TYPE', `app:tasks:${name}`)).to.equal('zset');
+    expect(Number(await raw(server, 'ZSCORE', q.key, '{"n":1}'))).to.equal(2);
+    await raw(server, 'ZADD', q.key, '1', '{"a":1}');
+    expect(await q.pop()).to.deep.equal({ a: 1 });
+    expect(await q.pop()).to.deep.equal({ n: 1 });
+  });
+
+  it('refuses priorities that are not finite numbers and values it cannot store', async () => {
+    const Q = queueWith<unknown>(serializer.JSON);
+    const q = new Q(uniq());
+    for (const priority of [NaN, Infinity, -Infinity, '1' as unknown as number]) {
+      await rejects(() => q.push('x', priority), ArgumentError, /finite/);
+    }
+    await rejects(
+      () =>
+        q.pushMany([
+          ['a', 1],
+          ['b', NaN],
+        ]),
+      ArgumentError,
+      /finite/,
+    );
+    await rejects(() => q.pushMany([]), ArgumentError, /at least one/);
+    await rejects(() => q.push(null, 1), EncodeError);
+    expect(await q.exists()).to.equal(false);
+  });
+
+  const cases: Array<[string, Serializer<unknown> | undefined, unknown[]]> = [
+    ['none', undefined, ['', '0', 'text']],
+    ['JSON', serializer.JSON, [0, '', false, [], {}, { a: [1] }]],
+    ['String', serializer.String, ['', 'x']],
+    ['Numeric', serializer.Numeric, [0, -1, 2 ** 53 - 1]],
+    ['Typed', serializer.Typed, [0, '', false, [], {}, new Date(0), new Set([0]), 0n]],
+  ];
+  for (const [name, ser, values] of cases) {
+    it(`round-trips falsy and other values through ${name} (pop, items, blocking pop)`, async () => {
+      const Q = queueWith<unknown>(ser);
+      const q = new Q(uniq());
+      await q.pushMany(values.map((v, i) => [v, i] as const));
+      expect(await q.items()).to.deep.equal(values);
+      expect(await q.peek()).to.deep.equal(values[0]);
+      const popped: unknown[] = [];
+      for (let i = 0; i < values.length; i++) {
+        popped.push(i % 2 === 0 ? await q.pop() : await q.pop({ timeout: 1000 }));
+      }
+      expect(popped).to.deep.equal(values);
+      expect(await q.pop()).to.equal(null);
+    });
+  }
+
+  it('works on a RESP2 connection too (scores as strings)', async () => {
+    const name = uniq('resp2');
+    const Resp2 = class extends Connection {
+      static override MASTER = `${server.url}/0?protocol=2&name=${name}`;
+    };
+    try {
+      const Q = queueOn<string>(Resp2);
+      const q = new Q(uniq());
+      await q.pushMany([
+        ['b', 2.5],
+        ['a', -1],
+        ['c', 3],
+      ]);
+      expect(await q.priorityOf('b')).to.equal(2.5);
+      const clients = String(await raw(server, 'CLIENT', 'LIST')).split('\n');
+      expect(
+        clients.filter((l) => l.includes(` name=${name} `) && l.includes(' resp=2')),
+      ).to.have.length(1);
+      expect(await q.popWithPriority()).to.deep.equal({ item: 'a', priority: -1 });
+      expect(await q.popWithPriority({ timeout: 500 })).to.deep.equal({ item: 'b', priority: 2.5 });
+      expect(await q.peek()).to.equal('c');
+      const got: string[] = [];
+      for await (const item of q.consume({ timeout: 100 })) got.push(item);
+      expect(got).to.deep.equal(['c']);
+      expect(await q.pop({ timeout: 50 })).to.equal(null);
+    } finally {
+      await Resp2.close();
+    }
+  });
+
+  it('a key of another type is a WrongTypeError', async () => {
+    const Q = queueWith<string>();
+    const q = new Q(uniq());
+    await raw(server, 'LPUSH', q.key, 'x');
+    await rejects(() => q.push('a', 1), WrongTypeError);
+    await rejects(() => q.pop(), WrongTypeError);
+    await rejects(() => q.pop({ timeout: 100 }), WrongTypeError);
+    await rejects(() => q.peek(), WrongTypeError);
+    await rejects(() => q.size(), WrongTypeError);
+  });
+
+  describe('blocking pop', () => {
+    it('returns an item pushed later by another connection (BZPOPMIN)', async () => {
+      const Q = queueWith<string>();
+      const name = uniq();
+      const pending = new Q(name).popWithPriority({ timeout: 5000 });
+      await eventually(async () => (await blockedNamed(server, Main.clientName)) === 1);
+      await new (queueOn<string>(Other))(name).push('late', 7);
+      expect(await pending).to.deep.equal({ item: 'late', priority: 7 });
+    });
+
+    it('returns null after its timeout; validates it', async () => {
+      const Q = queueWith<string>();
+      const q = new Q(uniq());
+      const started = Date.now();
+      expect(await q.pop({ timeout: 120 })).to.equal(null);
+      expect(Date.now() - started).to.be.within(80, 4000);
+      await rejects(() => q.pop({ timeout: 2.5 }), ArgumentError, /milliseconds/);
+    });
+
+    it('a signal already aborted rejects at once; an abort while blocked rejects and closes', async () => {
+      const Conn = connectionTo(server);
+      const q = new (queueOn<string>(Conn))(uniq());
+      await rejects(() => q.pop({ timeout: 0, signal: AbortSignal.abort() }), DOMException);
+      expect(await clientsNamed(server, Conn.clientName)).to.equal(0);
+      const controller = new AbortController();
+      const pending = q.pop({ timeout: 0, signal: controller.signal });
+      await eventually(async () => (await blockedNamed(server, Conn.clientName)) === 1);
+      controller.abort();
+      const error = await rejects(() => pending, DOMException);
+      expect(error.name).to.equal('AbortError');
+      await eventually(async () => (await clientsNamed(server, Conn.clientName)) === 0);
+    });
+
+    it('does not delay the other commands of its Connection', async () => {
+      const Q = queueWith<string>();
+      const Value = class extends RMap<string> {
+        static override CONNECTION = Main;
+      };
+      const value = new Value(uniq());
+      await value.set('v');
+      const q = new Q(uniq());
+      let popDone = false;
+      const pending = q.pop({ timeout: 10_000 }).finally(() => (popDone = true));
+      await eventually(async () => (await blockedNamed(server, Main.clientName)) === 1);
+      expect(await value.get()).to.equal('v');
+      expect(popDone).to.equal(false);
+      await raw(server, 'ZADD', q.key, '1', 'x');
+      expect(await pending).to.equal('x');
+    });
+  });
+
+  it('consume() yields items as they come, lowest first when several wait; abort ends it', async () => {
+    const Conn = connectionTo(server);
+    const q = new (queueOn<number>(Conn, serializer.JSON))(uniq());
+    await q.pushMany([
+      [3, 3],
+      [1, 1],
+      [2, 2],
+    ]);
+    const controller = new AbortController();
+    const got: number[] = [];
+    const consuming = (async () => {
+      for await (const item of q.consume({ signal: controller.signal })) got.push(item);
+    })();
+    await eventually(() => got.length === 3);
+    expect(got).to.deep.equal([1, 2, 3]);
+    await eventually(async () => (await blockedNamed(server, Conn.clientName)) === 1);
+    await new (queueOn<number>(Other, serializer.JSON))(q.key).push(4, 100);
+    await eventually(() => got.length === 4);
+    expect(got).to.deep.equal([1, 2, 3, 4]);
+    controller.abort();
+    await consuming;
+    await eventually(async () => (await clientsNamed(server, Conn.clientName)) <= 1);
+    expect(await blockedNamed(server, Conn.clientName)).to.equal(0);
+  });
+
+  it('20 consumers on several connections get each of 2,000 items exactly once (ZPOPMIN is atomic)', async () => {
+    const connections = [Main, Other, connectionTo(server), connectionTo(server)];
+    const name = uniq();
+    const total = 2000;
+    const seen: number[] = [];
+    const deadline = Date.now() + 15_000;
+    const worker = async (index: number): Promise<void> => {
+      const q = new (queueOn<number>(connections[index % connections.length], serializer.JSON))(
+        name,
+      );
+      while (seen.length < total && Date.now() < deadline) {
+        const item = index % 2 === 0 ? await q.pop() : await q.pop({ timeout: 50 });
+        if (item === null) await sleep(1);
+        else seen.push(item);
+      }
+    };
+    const workers = Array.from({ length: 20 }, (_, i) => worker(i));
+    const producer = new (queueOn<number>(Other, serializer.JSON))(name);
+    for (let start = 0; start < total; start += 100) {
+      await producer.pushMany(Array.from({ length: 100 }, (_, i) => [start + i, i % 7] as const));
+    }
+    await Promise.all(workers);
+    expect(seen.length).to.equal(total);
+    expect(new Set(seen).size).to.equal(total);
+    expect(await raw(server, 'EXISTS', name)).to.equal(0);
+  });
+});

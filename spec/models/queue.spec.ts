@@ -1,0 +1,393 @@
+import { expect } from 'chai';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  ArgumentError,
+  DecodeError,
+  EncodeError,
+  Map as RMap,
+  serializer,
+  WrongTypeError,
+  type Serializer,
+} from '../../src/index.js';
+import { Queue } from '../../src/models/queue.js';
+import {
+  clientsNamed,
+  closeAll,
+  connectionTo,
+  eventually,
+  raw,
+  rejects,
+  uniq,
+} from '../support/helpers.js';
+import type { RedisServer } from '../../tools/redis-server.js';
+import { standalone } from '../support/topology.js';
+
+/** The ids of the connections with this client name blocked in a command on the server. */
+async function blockedIds(server: RedisServer, name: string): Promise<string[]> {
+  const list = String(await raw(server, 'CLIENT', 'LIST'));
+  return list
+    .split('\n')
+    .filter((line) => line.includes(` name=${name} `) && / flags=\w*b/.test(line))
+    .map((line) => /^id=(\d+)/.exec(line)?.[1] ?? '?');
+}
+
+/** How many connections with this client name are blocked in a command. */
+async function blockedNamed(server: RedisServer, name: string): Promise<number> {
+  return (await blockedIds(server, name)).length;
+}
+
+describe('Queue', () => {
+  let server: RedisServer;
+  let Main: ReturnType<typeof connectionTo>;
+  let Other: ReturnType<typeof connectionTo>;
+  before(async () => {
+    server = await standalone();
+    Main = connectionTo(server);
+    Other = connectionTo(server);
+  });
+  after(closeAll);
+
+  function queueOn<T>(connection: ReturnType<typeof connectionTo>, ser?: Serializer<unknown>) {
+    return class Jobs extends Queue<T> {
+      static override CONNECTION = connection;
+      static override SERIALIZER = ser;
+    };
+  }
+  const queueWith = <T>(ser?: Serializer<unknown>) => queueOn<T>(Main, ser);
+
+  it('an empty queue: pop() null, items() [], size() 0, peek() null', async () => {
+    const Q = queueWith<string>();
+    const q = new Q(uniq());
+    expect(await q.pop()).to.equal(null);
+    expect(await q.items()).to.deep.equal([]);
+    expect(await q.size()).to.equal(0);
+    expect(await q.peek()).to.equal(null);
+    expect(await q.exists()).to.equal(false);
+  });
+
+  it('pops first in, first out; push returns the new length; items() is oldest first', async () => {
+    const Q = queueWith<string>();
+    const q = new Q(uniq());
+    expect(await q.push('a')).to.equal(1);
+    expect(await q.push('b', 'c')).to.equal(3);
+    expect(await q.size()).to.equal(3);
+    expect(await q.items()).to.deep.equal(['a', 'b', 'c']);
+    expect(await q.peek()).to.equal('a');
+    expect(await q.pop()).to.equal('a');
+    expect(await q.pop()).to.equal('b');
+    await q.push('d');
+    expect(await q.pop()).to.equal('c');
+    expect(await q.pop()).to.equal('d');
+    expect(await q.pop()).to.equal(null);
+  });
+
+  it('stores a list pushed at the head (LPUSH) and popped at the tail, as the Python ancestor', async () => {
+    const Q = class extends queueWith<unknown>(serializer.JSON) {
+      static override PREFIX = 'app:jobs';
+    };
+    const name = uniq();
+    const q = new Q(name);
+    await q.push({ n: 1 }, { n: 2 });
+    expect(q.key).to.equal(`app:jobs:${name}`);
+    expect(await raw(server, 'TYPE', `app:jobs:${name}`)).to.equal('list');
+    expect(await raw(server, 'LRANGE', q.key, '0', '-1')).to.deep.equal(['{"n":2}', '{"n":1}']);
+    expect(await raw(server, 'RPOP', q.key)).to.equal('{"n":1}');
+    // A value pushed by a plain client (or by the Python redisext) is popped by the model.
+    await raw(server, 'LPUSH', q.key, '{"a":1}');
+    expect(await q.pop()).to.deep.equal({ n: 2 });
+    expect(await q.pop()).to.deep.equal({ a: 1 });
+  });
+
+  it('push() needs an item and refuses what cannot be stored, sending nothing', async () => {
+    const Q = queueWith<unknown>(serializer.JSON);
+    const q = new Q(uniq());
+    await rejects(() => q.push(), ArgumentError, /at least one item/);
+    await rejects(() => q.push(1, null), EncodeError, /null/);
+    await rejects(() => q.push(undefined), EncodeError);
+    expect(await q.exists()).to.equal(false);
+  });
+
+  const cases: Array<[string, Serializer<unknown> | undefined, unknown[]]> = [
+    ['none', undefined, ['', '0', 'text']],
+    ['JSON', serializer.JSON, [0, '', false, [], {}, { a: [1] }]],
+    ['String', serializer.String, ['', 'x']],
+    ['Numeric', serializer.Numeric, [0, -1, 2 ** 53 - 1]],
+    ['Typed', serializer.Typed, [0, '', false, [], {}, new Date(0), new Set([0]), 0n]],
+  ];
+  for (const [name, ser, values] of cases) {
+    it(`round-trips falsy and other values through ${name} (pop, items, blocking pop)`, async () => {
+      const Q = queueWith<unknown>(ser);
+      const q = new Q(uniq());
+      await q.push(...values);
+      expect(await q.items()).to.deep.equal(values);
+      expect(await q.peek()).to.deep.equal(values[0]);
+      const popped: unknown[] = [];
+      for (let i = 0; i < values.length; i++) {
+        popped.push(i % 2 === 0 ? await q.pop() : await q.pop({ timeout: 1000 }));
+      }
+      expect(popped).to.deep.equal(values);
+      expect(await q.pop()).to.equal(null);
+    });
+  }
+
+  it('a value the serializer cannot decode is a DecodeError naming the model', async () => {
+    const Q = queueWith<unknown>(serializer.JSON);
+    const q = new Q(uniq());
+    await raw(server, 'LPUSH', q.key, 'not json');
+    const error = await rejects(() => q.pop(), DecodeError, /Jobs/);
+    expect(error.key).to.equal(q.key);
+  });
+
+  it('a key of another type is a WrongTypeError, blocking pop included', async () => {
+    const Q = queueWith<string>();
+    const q = new Q(uniq());
+    await raw(server, 'SET', q.key, 'x');
+    await rejects(() => q.push('a'), WrongTypeError);
+    await rejects(() => q.pop(), WrongTypeError);
+    await rejects(() => q.pop({ timeout: 100 }), WrongTypeError);
+    await rejects(() => q.size(), WrongTypeError);
+    await rejects(() => q.items(), WrongTypeError);
+    await rejects(() => q.peek(), WrongTypeError);
+    const error = await rejects(async () => {
+      for await (const _ of q.consume({ timeout: 100 })) expect.fail('nothing to consume');
+    }, WrongTypeError);
+    expect(error.key).to.equal(q.key);
+  });
+
+  describe('blocking pop', () => {
+    it('returns an item pushed later by another connection', async () => {
+      const Q = queueWith<string>();
+      const OtherQ = queueOn<string>(Other);
+      const name = uniq();
+      const pending = new Q(name).pop({ timeout: 5000 });
+      await eventually(async () => (await blockedNamed(server, Main.clientName)) === 1);
+      await new OtherQ(name).push('late');
+      expect(await pending).to.equal('late');
+    });
+
+    it('returns null after its timeout (milliseconds)', async () => {
+      const Q = queueWith<string>();
+      const started = Date.now();
+      expect(await new Q(uniq()).pop({ timeout: 150 })).to.equal(null);
+      expect(Date.now() - started).to.be.within(100, 4000);
+    });
+
+    it('timeout 0 waits until an item comes', async () => {
+      const Q = queueWith<string>();
+      const q = new Q(uniq());
+      let done = false;
+      const pending = q.pop({ timeout: 0 }).finally(() => (done = true));
+      await sleep(300);
+      expect(done).to.equal(false);
+      await raw(server, 'LPUSH', q.key, 'finally');
+      expect(await pending).to.equal('finally');
+    });
+
+    it('validates the timeout before sending anything', async () => {
+      const Lonely = connectionTo(server);
+      const q = new (queueOn<string>(Lonely))(uniq());
+      for (const timeout of [-1, 1.5, NaN, Infinity]) {
+        await rejects(() => q.pop({ timeout }), ArgumentError, /milliseconds/);
+      }
+      expect(await clientsNamed(server, Lonely.clientName)).to.equal(0);
+    });
+
+    it('a signal already aborted rejects at once, without connecting', async () => {
+      const Lonely = connectionTo(server);
+      const q = new (queueOn<string>(Lonely))(uniq());
+      const reason = new Error('stopped');
+      await rejects(
+        () => q.pop({ timeout: 0, signal: AbortSignal.abort(reason) }),
+        Error,
+        /^stopped$/,
+      );
+      expect(await clientsNamed(server, Lonely.clientName)).to.equal(0);
+    });
+
+    it('aborting a blocked pop rejects with the reason and closes its connection', async () => {
+      const Conn = connectionTo(server);
+      const q = new (queueOn<string>(Conn))(uniq());
+      expect(await q.size()).to.equal(0); // opens the shared connection
+      const controller = new AbortController();
+      const pending = q.pop({ timeout: 0, signal: controller.signal });
+      await eventually(async () => (await blockedNamed(server, Conn.clientName)) === 1);
+      expect(await clientsNamed(server, Conn.clientName)).to.equal(2);
+      controller.abort();
+      const error = await rejects(() => pending, DOMException);
+      expect(error.name).to.equal('AbortError');
+      await eventually(async () => (await clientsNamed(server, Conn.clientName)) === 1);
+      expect(await blockedNamed(server, Conn.clientName)).to.equal(0);
+    });
+
+    it('an abort racing with a push never loses the item', async () => {
+      const Q = queueWith<string>();
+      const OtherQ = queueOn<string>(Other);
+      let delivered = 0;
+      let aborted = 0;
+      for (let round = 0; round < 30; round++) {
+        const name = uniq();
+        const controller = new AbortController();
+        const pending = new Q(name).pop({ timeout: 0, signal: controller.signal });
+        await eventually(async () => (await blockedNamed(server, Main.clientName)) >= 1);
+        const outcome = pending.then(
+          (item) => item,
+          (error: Error) => error,
+        );
+        if (round % 3 === 0) {
+          // Abort first: the pop must give up and leave the later push queued.
+          controller.abort();
+          await outcome;
+          await new OtherQ(name).push(`item-${round}`);
+        } else {
+          // Push and abort at (nearly) the same time: either outcome, but no loss.
+          const pushed = new OtherQ(name).push(`item-${round}`);
+          if (round % 3 === 2) await sleep(0);
+          controller.abort();
+          await pushed;
+        }
+        const result = await outcome;
+        const left = await new Q(name).size();
+        if (result instanceof Error) {
+          expect(result.name).to.equal('AbortError');
+          aborted++;
+          expect(left, 'an aborted pop must leave the item queued').to.equal(1);
+        } else {
+          expect(result).to.equal(`item-${round}`);
+          delivered++;
+          expect(left).to.equal(0);
+        }
+        await eventually(async () => (await blockedNamed(server, Main.clientName)) === 0);
+      }
+      expect(aborted).to.be.at.least(10);
+      expect(delivered + aborted).to.equal(30);
+    });
+
+    it('does not delay the other commands of its Connection', async () => {
+      const Q = queueWith<string>();
+      const Value = class extends RMap<string> {
+        static override CONNECTION = Main;
+      };
+      const value = new Value(uniq());
+      await value.set('v');
+      const q = new Q(uniq());
+      let popDone = false;
+      const pending = q.pop({ timeout: 10_000 }).finally(() => (popDone = true));
+      await eventually(async () => (await blockedNamed(server, Main.clientName)) === 1);
+      expect(await value.get()).to.equal('v');
+      expect(popDone, 'the get resolved while the pop was still waiting').to.equal(false);
+      await raw(server, 'LPUSH', q.key, 'x');
+      expect(await pending).to.equal('x');
+    });
+  });
+
+  describe('consume()', () => {
+    it('yields items pushed after it started, in FIFO order, on ONE connection; abort ends it', async () => {
+      const Conn = connectionTo(server);
+      const q = new (queueOn<number>(Conn, serializer.JSON))(uniq());
+      const producer = new (queueOn<number>(Other, serializer.JSON))(q.key);
+      expect(await q.size()).to.equal(0); // the shared connection
+      const other = new (queueOn<number>(Conn, serializer.JSON))(uniq());
+      const controller = new AbortController();
+      const got: number[] = [];
+      let sidePop: Promise<number | null> | undefined;
+      const consuming = (async () => {
+        for await (const item of q.consume({ signal: controller.signal })) {
+          // A blocking pop of the same Connection meanwhile must not take its connection away.
+          sidePop ??= other.pop({ timeout: 200 });
+          got.push(item);
+        }
+      })();
+      await eventually(async () => (await blockedNamed(server, Conn.clientName)) === 1);
+      const [first] = await blockedIds(server, Conn.clientName);
+      for (let i = 0; i < 5; i++) await producer.push(i * 2, i * 2 + 1);
+      await eventually(() => got.length === 10);
+      expect(got).to.deep.equal([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+      expect(await sidePop).to.equal(null);
+      // One dedicated connection for the whole iteration.
+      await eventually(async () => (await blockedNamed(server, Conn.clientName)) === 1);
+      expect(await blockedIds(server, Conn.clientName)).to.deep.equal([first]);
+      const before = await clientsNamed(server, Conn.clientName);
+      controller.abort();
+      await consuming; // completes without an error
+      // The consuming connection is gone (the shared one and the idle one of the other pop stay).
+      await eventually(async () => (await clientsNamed(server, Conn.clientName)) === before - 1);
+      expect(await blockedNamed(server, Conn.clientName)).to.equal(0);
+      expect(await q.size()).to.equal(0);
+    });
+
+    it('stops when the consumer breaks out, releasing its connection for reuse', async () => {
+      const Conn = connectionTo(server);
+      const q = new (queueOn<string>(Conn))(uniq());
+      await q.push('a', 'b', 'c');
+      const got: string[] = [];
+      for await (const item of q.consume()) {
+        got.push(item);
+        if (got.length === 2) break;
+      }
+      expect(got).to.deep.equal(['a', 'b']);
+      expect(await q.items()).to.deep.equal(['c']);
+      expect(await blockedNamed(server, Conn.clientName)).to.equal(0);
+      const dedicated = await clientsNamed(server, Conn.clientName);
+      expect(await q.pop({ timeout: 100 })).to.equal('c');
+      expect(await clientsNamed(server, Conn.clientName)).to.equal(dedicated);
+    });
+
+    it('with a timeout, ends after that long without an item', async () => {
+      const Q = queueWith<string>();
+      const q = new Q(uniq());
+      await q.push('only');
+      const got: string[] = [];
+      for await (const item of q.consume({ timeout: 150 })) got.push(item);
+      expect(got).to.deep.equal(['only']);
+    });
+
+    it('an already aborted signal ends it at once; bad options throw', async () => {
+      const Lonely = connectionTo(server);
+      const q = new (queueOn<string>(Lonely))(uniq());
+      await raw(server, 'LPUSH', q.key, 'kept');
+      for await (const _ of q.consume({ signal: AbortSignal.abort() })) expect.fail('aborted');
+      expect(() => q.consume({ timeout: -5 })).to.throw(ArgumentError);
+      expect(await clientsNamed(server, Lonely.clientName)).to.equal(0);
+      expect(await raw(server, 'LLEN', q.key)).to.equal(1);
+    });
+
+    it('a value that cannot be decoded ends the iteration with a DecodeError', async () => {
+      const Q = queueWith<unknown>(serializer.JSON);
+      const q = new Q(uniq());
+      await raw(server, 'LPUSH', q.key, '1', 'oops', '2');
+      const got: unknown[] = [];
+      await rejects(async () => {
+        for await (const item of q.consume({ timeout: 100 })) got.push(item);
+      }, DecodeError);
+      expect(got).to.deep.equal([1]);
+      expect(await q.pop()).to.equal(2);
+    });
+  });
+
+  it('20 consumers on several connections get each of 2,000 items exactly once', async () => {
+    const connections = [Main, Other, connectionTo(server), connectionTo(server)];
+    const name = uniq();
+    const total = 2000;
+    const seen: number[] = [];
+    const deadline = Date.now() + 15_000;
+    const worker = async (index: number): Promise<void> => {
+      const q = new (queueOn<number>(connections[index % connections.length], serializer.JSON))(
+        name,
+      );
+      while (seen.length < total && Date.now() < deadline) {
+        const item = index % 2 === 0 ? await q.pop() : await q.pop({ timeout: 50 });
+        if (item === null) await sleep(1);
+        else seen.push(item);
+      }
+    };
+    const workers = Array.from({ length: 20 }, (_, i) => worker(i));
+    const producer = new (queueOn<number>(Other, serializer.JSON))(name);
+    for (let start = 0; start < total; start += 100) {
+      await producer.push(...Array.from({ length: 100 }, (_, i) => start + i));
+    }
+    await Promise.all(workers);
+    expect(seen.length).to.equal(total);
+    expect(new Set(seen).size).to.equal(total);
+    expect(await raw(server, 'EXISTS', name)).to.equal(0);
+  });
+});

@@ -1,0 +1,181 @@
+import { expect } from 'chai';
+import {
+  ArgumentError,
+  EncodeError,
+  Map as RMap,
+  serializer,
+  WrongTypeError,
+  type Serializer,
+} from '../../src/index.js';
+import { Stack } from '../../src/models/stack.js';
+import {
+  clientsNamed,
+  closeAll,
+  connectionTo,
+  eventually,
+  raw,
+  rejects,
+  uniq,
+} from '../support/helpers.js';
+import type { RedisServer } from '../../tools/redis-server.js';
+import { standalone } from '../support/topology.js';
+
+/** How many connections with this client name are blocked in a command. */
+async function blockedNamed(server: RedisServer, name: string): Promise<number> {
+  const list = String(await raw(server, 'CLIENT', 'LIST'));
+  return list
+    .split('\n')
+    .filter((line) => line.includes(` name=${name} `) && / flags=\w*b/.test(line)).length;
+}
+
+describe('Stack', () => {
+  let server: RedisServer;
+  let Main: ReturnType<typeof connectionTo>;
+  let Other: ReturnType<typeof connectionTo>;
+  before(async () => {
+    server = await standalone();
+    Main = connectionTo(server);
+    Other = connectionTo(server);
+  });
+  after(closeAll);
+
+  function stackOn<T>(connection: ReturnType<typeof connectionTo>, ser?: Serializer<unknown>) {
+    return class History extends Stack<T> {
+      static override CONNECTION = connection;
+      static override SERIALIZER = ser;
+    };
+  }
+  const stackWith = <T>(ser?: Serializer<unknown>) => stackOn<T>(Main, ser);
+
+  it('an empty stack: pop() null, items() [], size() 0, peek() null', async () => {
+    const S = stackWith<string>();
+    const s = new S(uniq());
+    expect(await s.pop()).to.equal(null);
+    expect(await s.items()).to.deep.equal([]);
+    expect(await s.size()).to.equal(0);
+    expect(await s.peek()).to.equal(null);
+  });
+
+  it('pops last in, first out; peek() and items() show the newest first', async () => {
+    const S = stackWith<string>();
+    const s = new S(uniq());
+    expect(await s.push('a')).to.equal(1);
+    expect(await s.push('b', 'c')).to.equal(3);
+    expect(await s.items()).to.deep.equal(['c', 'b', 'a']);
+    expect(await s.peek()).to.equal('c');
+    expect(await s.size()).to.equal(3);
+    expect(await s.pop()).to.equal('c');
+    await s.push('d');
+    expect(await s.pop()).to.equal('d');
+    expect(await s.pop()).to.equal('b');
+    expect(await s.pop()).to.equal('a');
+    expect(await s.pop()).to.equal(null);
+  });
+
+  it('stores a list pushed and popped at the head, shared with plain clients', async () => {
+    const S = class extends stackWith<unknown>(serializer.JSON) {
+      static override PREFIX = 'app:hist';
+    };
+    const name = uniq();
+    const s = new S(name);
+    await s.push({ n: 1 }, { n: 2 });
+    expect(await raw(server, 'TYPE', `app:hist:${name}`)).to.equal('list');
+    expect(await raw(server, 'LINDEX', s.key, '0')).to.equal('{"n":2}');
+    await raw(server, 'LPUSH', s.key, '{"a":1}');
+    expect(await s.pop()).to.deep.equal({ a: 1 });
+    expect(await raw(server, 'LPOP', s.key)).to.equal('{"n":2}');
+    expect(await s.pop()).to.deep.equal({ n: 1 });
+  });
+
+  it('push() needs an item and refuses null, sending nothing', async () => {
+    const S = stackWith<unknown>(serializer.JSON);
+    const s = new S(uniq());
+    await rejects(() => s.push(), ArgumentError, /at least one item/);
+    await rejects(() => s.push('x', null), EncodeError);
+    expect(await s.exists()).to.equal(false);
+  });
+
+  const cases: Array<[string, Serializer<unknown> | undefined, unknown[]]> = [
+    ['none', undefined, ['', '0', 'text']],
+    ['JSON', serializer.JSON, [0, '', false, [], {}, { a: [1] }]],
+    ['String', serializer.String, ['', 'x']],
+    ['Numeric', serializer.Numeric, [0, -1, 2 ** 53 - 1]],
+    ['Typed', serializer.Typed, [0, '', false, [], {}, new Date(0), new Set([0]), 0n]],
+  ];
+  for (const [name, ser, values] of cases) {
+    it(`round-trips falsy and other values through ${name} (pop, items, blocking pop)`, async () => {
+      const S = stackWith<unknown>(ser);
+      const s = new S(uniq());
+      await s.push(...values);
+      const newestFirst = [...values].reverse();
+      expect(await s.items()).to.deep.equal(newestFirst);
+      expect(await s.peek()).to.deep.equal(newestFirst[0]);
+      const popped: unknown[] = [];
+      for (let i = 0; i < values.length; i++) {
+        popped.push(i % 2 === 0 ? await s.pop() : await s.pop({ timeout: 1000 }));
+      }
+      expect(popped).to.deep.equal(newestFirst);
+    });
+  }
+
+  it('a key of another type is a WrongTypeError', async () => {
+    const S = stackWith<string>();
+    const s = new S(uniq());
+    await raw(server, 'HSET', s.key, 'f', 'v');
+    await rejects(() => s.push('a'), WrongTypeError);
+    await rejects(() => s.pop(), WrongTypeError);
+    await rejects(() => s.pop({ timeout: 100 }), WrongTypeError);
+    await rejects(() => s.peek(), WrongTypeError);
+    await rejects(() => s.items(), WrongTypeError);
+  });
+
+  describe('blocking pop', () => {
+    it('returns an item pushed later by another connection (BLPOP)', async () => {
+      const S = stackWith<string>();
+      const name = uniq();
+      const pending = new S(name).pop({ timeout: 5000 });
+      await eventually(async () => (await blockedNamed(server, Main.clientName)) === 1);
+      await new (stackOn<string>(Other))(name).push('late');
+      expect(await pending).to.equal('late');
+    });
+
+    it('returns null after its timeout; validates it', async () => {
+      const S = stackWith<string>();
+      const s = new S(uniq());
+      const started = Date.now();
+      expect(await s.pop({ timeout: 120 })).to.equal(null);
+      expect(Date.now() - started).to.be.within(80, 4000);
+      await rejects(() => s.pop({ timeout: -1 }), ArgumentError, /milliseconds/);
+    });
+
+    it('a signal already aborted rejects at once; an abort while blocked rejects and closes', async () => {
+      const Conn = connectionTo(server);
+      const s = new (stackOn<string>(Conn))(uniq());
+      await rejects(() => s.pop({ timeout: 0, signal: AbortSignal.abort() }), DOMException);
+      expect(await clientsNamed(server, Conn.clientName)).to.equal(0);
+      const controller = new AbortController();
+      const pending = s.pop({ timeout: 0, signal: controller.signal });
+      await eventually(async () => (await blockedNamed(server, Conn.clientName)) === 1);
+      controller.abort(new Error('enough'));
+      await rejects(() => pending, Error, /^enough$/);
+      await eventually(async () => (await clientsNamed(server, Conn.clientName)) === 0);
+    });
+
+    it('does not delay the other commands of its Connection', async () => {
+      const S = stackWith<string>();
+      const Value = class extends RMap<string> {
+        static override CONNECTION = Main;
+      };
+      const value = new Value(uniq());
+      await value.set('v');
+      const s = new S(uniq());
+      let popDone = false;
+      const pending = s.pop({ timeout: 10_000 }).finally(() => (popDone = true));
+      await eventually(async () => (await blockedNamed(server, Main.clientName)) === 1);
+      expect(await value.get()).to.equal('v');
+      expect(popDone).to.equal(false);
+      await raw(server, 'LPUSH', s.key, 'x');
+      expect(await pending).to.equal('x');
+    });
+  });
+});

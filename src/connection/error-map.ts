@@ -1,0 +1,97 @@
+import { ErrorReply } from 'redis';
+import type { CommandOrigin } from '../command.js';
+import {
+  AuthError,
+  CommandError,
+  ConnectionError,
+  RedisextError,
+  WrongTypeError,
+  type ErrorContext,
+} from '../errors.js';
+import { redact } from './dsn.js';
+
+const SOCKET_CODES: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'host name lookup failed',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  ECONNRESET: 'connection reset by the server',
+  ETIMEDOUT: 'connection timed out',
+  EPIPE: 'connection closed by the server',
+  ENOENT: 'no such socket file',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'TLS: self-signed certificate not trusted',
+  SELF_SIGNED_CERT_IN_CHAIN: 'TLS: certificate chain not trusted (check the ca option)',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'TLS: certificate not trusted (check the ca option)',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'TLS: certificate does not match the host name',
+  CERT_HAS_EXPIRED: 'TLS: certificate expired',
+};
+
+const AUTH_CODES = new Set(['WRONGPASS', 'NOAUTH', 'NOPERM']);
+
+const DRIVER_ERRORS = new Set([
+  'AbortError',
+  'ConnectionTimeoutError',
+  'SocketTimeoutError',
+  'ClientClosedError',
+  'ClientOfflineError',
+  'DisconnectsClientError',
+  'SocketClosedUnexpectedlyError',
+  'ReconnectStrategyError',
+  'TimeoutError',
+  'RootNodesUnavailableError',
+  'MaxCommandRedirectionsError',
+]);
+
+/** True for errors that come from node-redis or the socket (not from user code). */
+export function isDriverError(error: unknown): boolean {
+  if (error instanceof ErrorReply) return true;
+  if (!(error instanceof Error)) return false;
+  return (
+    DRIVER_ERRORS.has(error.constructor.name) ||
+    typeof (error as NodeJS.ErrnoException).code === 'string'
+  );
+}
+
+/** The first word of a Redis error reply (`ERR`, `WRONGTYPE`, `READONLY`...), if it is one. */
+export function replyCode(error: unknown): string | undefined {
+  return error instanceof ErrorReply ? error.message.split(' ', 1)[0] : undefined;
+}
+
+/** What a mapped error needs to know about where it happened. */
+export interface ErrorSite {
+  /** `host:port` (or socket path) of the server. */
+  readonly address: string;
+  /** A secret to hide from foreign messages. */
+  readonly secret?: string;
+  /** Why we closed the connection ourselves, if we did. */
+  readonly dropReason?: string;
+}
+
+/** Maps a node-redis or socket error to a typed redisext error naming the model and key. */
+export function mapError(error: unknown, site: ErrorSite, origin?: CommandOrigin): Error {
+  if (error instanceof RedisextError) return error;
+  const context: ErrorContext = origin ? { model: origin.modelName, key: origin.key } : {};
+  if (error instanceof ErrorReply) {
+    const message = redact(error.message, site.secret);
+    const code = message.split(' ', 1)[0];
+    if (code === 'WRONGTYPE') {
+      return new WrongTypeError('the key holds a value of another Redis type', context, {
+        cause: error,
+      });
+    }
+    if (AUTH_CODES.has(code)) return new AuthError(code, message, context);
+    return new CommandError(code, message, context);
+  }
+  if (error instanceof Error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    let message =
+      code && SOCKET_CODES[code] ? SOCKET_CODES[code] : redact(error.message, site.secret);
+    const name = error.constructor.name;
+    if (site.dropReason && (name === 'DisconnectsClientError' || name === 'ClientClosedError')) {
+      message = site.dropReason;
+    }
+    return new ConnectionError(site.address, message, context);
+  }
+  return new ConnectionError(site.address, redact(String(error), site.secret), context);
+}

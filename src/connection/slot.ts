@@ -1,0 +1,21 @@
+import { hashTag } from '../models/keys.js';
+
+/** CRC16-CCITT (XMODEM) lookup table, as Redis Cluster uses for key slots. */
+const TABLE = new Uint16Array(256);
+for (let i = 0; i < 256; i++) {
+  let crc = i << 8;
+  for (let bit = 0; bit < 8; bit++)
+    crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+  TABLE[i] = crc;
+}
+
+/** The Redis Cluster hash slot (0-16383) of a key, honouring `{hash tags}`. @internal */
+export function slotOf(key: string | Buffer): number {
+  const text = typeof key === 'string' ? key : key.toString('latin1');
+  const tag = typeof key === 'string' ? hashTag(key) : hashTag(text);
+  const bytes =
+    typeof key === 'string' ? Buffer.from(tag ?? key, 'utf8') : Buffer.from(tag ?? text, 'latin1');
+  let crc = 0;
+  for (const byte of bytes) crc = ((crc << 8) & 0xffff) ^ TABLE[((crc >> 8) ^ byte) & 0xff];
+  return crc & 16383;
+}

@@ -1,0 +1,49 @@
+import type { Command, CommandOrigin } from '../command.js';
+import type { Endpoint, RedisClient } from './endpoint.js';
+
+/** Options of a pipeline. */
+export interface PipelineOptions {
+  /** Send a read-only batch to the master instead of a replica. */
+  fromMaster?: boolean;
+}
+
+/**
+ * How a Connection reaches its data: one master with replicas (standalone or Sentinel), or a
+ * Redis Cluster. Models and batches only talk to this interface.
+ *
+ * @internal
+ */
+export interface Topology {
+  /** Runs one command where it belongs. */
+  run<R>(command: Command<R>, fromMaster?: boolean): Promise<R>;
+  /**
+   * Sends the commands at once (one round trip per server involved) and returns the decoded
+   * results in order. @throws PipelineError when some failed.
+   */
+  pipeline(commands: readonly Command[], options?: PipelineOptions): Promise<unknown[]>;
+  /** Runs the commands in MULTI/EXEC. @throws TransactionError, CrossSlotError (cluster). */
+  transaction(commands: readonly Command[]): Promise<unknown[]>;
+  /**
+   * Runs `fn` on a dedicated connection to the master holding `key` (blocking commands, WATCH).
+   * The endpoint maps errors and runs commands on that connection.
+   */
+  dedicated<T>(
+    key: string,
+    fn: (client: RedisClient, endpoint: Endpoint) => Promise<T>,
+    signal?: AbortSignal,
+    origin?: CommandOrigin,
+  ): Promise<T>;
+  /**
+   * Throws a CrossSlotError when the keys are not all in one cluster hash slot (what a
+   * transaction or WATCH on a cluster needs); a no-op elsewhere.
+   */
+  checkSlots(keys: readonly string[], what: string): void;
+  /** Keys matching a glob pattern, page by page, on every master (SCAN). */
+  scan(match: string, count: number): AsyncGenerator<string[], void, undefined>;
+  /** Deletes keys (UNLINK), whatever their slots; returns how many existed. */
+  unlink(keys: readonly string[]): Promise<number>;
+  /** Printable description (passwords hidden). */
+  describe(): string;
+  /** Closes every connection. */
+  close(): Promise<void>;
+}

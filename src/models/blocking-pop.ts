@@ -1,0 +1,237 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { CommandOrigin, RedisArg } from '../command.js';
+import type { RedisClient } from '../connection/endpoint.js';
+import { ArgumentError } from '../errors.js';
+import { integer } from './decoders.js';
+import type { Model } from './model.js';
+
+/**
+ * Blocking pops (BRPOP, BLPOP, BZPOPMIN) for the queue models: a timeout in milliseconds, an
+ * abort that never loses an item, and a consuming loop on one dedicated connection.
+ *
+ * Aborting a blocked command by closing its connection could drop an item the server had just
+ * popped and not yet delivered. So an abort first asks the server to end the wait with
+ * `CLIENT UNBLOCK <id> TIMEOUT`, sent on a short-lived duplicate of the blocked connection (so it
+ * reaches the very same server, whatever the topology): the blocked command then returns either
+ * nothing or the item it had already taken, which is delivered. Only when `CLIENT UNBLOCK`
+ * cannot be sent (an ACL without it...) is the connection closed at once. A connection that saw
+ * an abort is closed afterwards instead of being kept for reuse.
+ *
+ * @internal
+ * @module
+ */
+
+/** Options of a blocking pop: `pop({ timeout, signal })`. */
+export interface BlockingPopOptions {
+  /**
+   * How long to wait for an item, in **milliseconds** (a non-negative integer); the pop resolves
+   * to `null` when none came in time. `0` waits without limit: until an item comes or `signal`
+   * aborts.
+   */
+  timeout: number;
+  /** Ends the wait: the pop rejects with `signal.reason` (an item already taken is returned). */
+  signal?: AbortSignal;
+}
+
+/** Options of a consuming loop: `consume({ signal, timeout })`. */
+export interface ConsumeOptions {
+  /** Ends the iteration (it completes normally, without an error). */
+  signal?: AbortSignal;
+  /**
+   * Ends the iteration after this many **milliseconds** without an item. Default (or `0`): no
+   * limit, the loop runs until `signal` aborts or the consumer leaves the `for await` loop.
+   */
+  timeout?: number;
+}
+
+/** What a model lends these helpers: its dedicated connections. */
+export interface BlockingHost extends CommandOrigin {
+  /** Runs `fn` on a dedicated connection (`Model.blocking`, without a signal). */
+  run<T>(fn: (client: RedisClient) => Promise<T>): Promise<T>;
+}
+
+/** The blocking host of a model; `run` is its (protected) `blocking`. */
+export function hostOf(model: Model, run: BlockingHost['run']): BlockingHost {
+  return { key: model.key, modelName: model.modelName, run };
+}
+
+/** The value of a `BRPOP`/`BLPOP` reply (`[key, value]` in RESP2 and RESP3), or null. */
+export function listPopValue(reply: unknown): string | Buffer | null {
+  if (reply === null || reply === undefined) return null;
+  return (reply as Array<string | Buffer>)[1];
+}
+
+/**
+ * A blocking command's timeout argument: milliseconds checked and turned into Redis' decimal
+ * seconds (`1500` → `"1.5"`, `0` → `"0"`, no limit).
+ * @throws {@link ArgumentError} for anything but a non-negative safe integer.
+ */
+export function timeoutArg(origin: CommandOrigin, ms: unknown, name = 'timeout'): string {
+  if (typeof ms !== 'number' || !Number.isSafeInteger(ms) || ms < 0) {
+    throw new ArgumentError(
+      `${name} must be a non-negative integer of milliseconds (0 = no limit), got ${String(ms)}`,
+      { model: origin.modelName, key: origin.key },
+    );
+  }
+  return ms === 0 ? '0' : String(ms / 1000);
+}
+
+/** Server-side ids of the dedicated connections (asked once per connection). */
+const clientIds = new WeakMap<RedisClient, Promise<number>>();
+
+/**
+ * Sends one blocking command on `client`. When `signal` aborts, the server is asked to end the
+ * wait (`CLIENT UNBLOCK` from a duplicate connection), retrying while the command is still on
+ * its way; the reply (an item, or the nil of a timeout) is returned either way. The connection
+ * is destroyed at once only when the server cannot unblock it.
+ */
+async function send(
+  client: RedisClient,
+  args: RedisArg[],
+  signal: AbortSignal | undefined,
+): Promise<unknown> {
+  if (signal === undefined) return client.sendCommand(args);
+  let id = clientIds.get(client);
+  if (id === undefined) {
+    // Pipelined with the command below: no extra round trip.
+    id = client.sendCommand(['CLIENT', 'ID']).then(integer);
+    id.catch(() => undefined);
+    clientIds.set(client, id);
+  }
+  const reply = client.sendCommand(args);
+  let settled = false;
+  const interrupt = async (): Promise<void> => {
+    let helper: RedisClient | undefined;
+    try {
+      const target = String(await id);
+      helper = client.duplicate();
+      helper.on('error', () => undefined);
+      await helper.connect();
+      // UNBLOCK finds nothing while the command is still in flight (or its reply is): retry.
+      for (let attempt = 0; attempt < 200 && !settled; attempt++) {
+        const unblocked = await helper.sendCommand(['CLIENT', 'UNBLOCK', target, 'TIMEOUT']);
+        if (integer(unblocked) > 0) return;
+        if (!settled) await sleep(5);
+      }
+    } catch {
+      // CLIENT UNBLOCK refused, or no second connection: fall back to closing.
+    } finally {
+      helper?.destroy();
+    }
+    if (!settled) client.destroy();
+  };
+  const onAbort = (): void => void interrupt();
+  if (signal.aborted) onAbort();
+  else signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    return await reply;
+  } finally {
+    settled = true;
+    signal.removeEventListener('abort', onAbort);
+  }
+}
+
+/**
+ * One blocking pop on a dedicated connection.
+ * @returns the raw reply (nil on timeout).
+ * @throws `signal.reason` when the signal aborted and no item was taken (also when it was
+ * aborted before the call: then nothing is sent).
+ */
+export async function blockingPop(
+  host: BlockingHost,
+  args: RedisArg[],
+  signal: AbortSignal | undefined,
+): Promise<unknown> {
+  signal?.throwIfAborted();
+  let reply: unknown;
+  try {
+    reply = await host.run(async (client) => {
+      try {
+        return await send(client, args, signal);
+      } finally {
+        if (signal?.aborted) client.destroy();
+      }
+    });
+  } catch (error) {
+    if (signal?.aborted) throw signal.reason;
+    throw error;
+  }
+  if ((reply === null || reply === undefined) && signal?.aborted) throw signal.reason;
+  return reply;
+}
+
+/** A dedicated connection held for a while; `release` hands it back (or reports a failure). */
+interface Lease {
+  readonly client: RedisClient;
+  /** Ends the lease; rejects with the typed form of `failure` when one is given. */
+  release(failure?: unknown): Promise<void>;
+}
+
+/** Holds one dedicated connection until released: `host.run` with a function that waits. */
+function lease(host: BlockingHost): Promise<Lease> {
+  return new Promise<Lease>((resolve, reject) => {
+    let finish!: (failure: unknown) => void;
+    const held = new Promise<void>((done, fail) => {
+      finish = (failure) => (failure === undefined ? done() : fail(failure));
+    });
+    const over = host.run(async (client) => {
+      resolve({
+        client,
+        release: (failure) => {
+          finish(failure);
+          return over;
+        },
+      });
+      await held;
+    });
+    over.catch(reject);
+  });
+}
+
+/**
+ * Pops items one by one with the blocking command `args` (its timeout included) on ONE
+ * dedicated connection kept for the whole iteration, decoding each reply with `decode`.
+ *
+ * The iteration completes when `signal` aborts (also before it started: then nothing is
+ * sent), when a pop times out (`idleEnds`), or when the consumer leaves its `for await` loop.
+ * The connection then goes back to the pool, or is closed after an abort. Connection errors
+ * and values that cannot be decoded end the iteration with the error.
+ */
+export function consume<T>(
+  host: BlockingHost,
+  args: RedisArg[],
+  options: { signal?: AbortSignal; idleEnds: boolean },
+  decode: (reply: unknown) => T,
+): AsyncGenerator<T, void, undefined> {
+  const { signal, idleEnds } = options;
+  return (async function* pops(): AsyncGenerator<T, void, undefined> {
+    if (signal?.aborted) return;
+    let held: Lease;
+    try {
+      held = await lease(host);
+    } catch (error) {
+      if (signal?.aborted) return;
+      throw error;
+    }
+    let failure: unknown;
+    try {
+      while (!signal?.aborted) {
+        let reply: unknown;
+        try {
+          reply = await send(held.client, args, signal);
+        } catch (error) {
+          if (!signal?.aborted) failure = error;
+          return;
+        }
+        if (reply === null || reply === undefined) {
+          if (idleEnds) return;
+          continue;
+        }
+        yield decode(reply);
+      }
+    } finally {
+      if (signal?.aborted) held.client.destroy();
+      await held.release(failure);
+    }
+  })();
+}
