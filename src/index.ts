@@ -31,6 +31,14 @@ export { Stack } from './models/stack.js';
 export { PriorityQueue, type PriorityItem } from './models/priority-queue.js';
 export type { BlockingPopOptions, ConsumeOptions } from './models/blocking-pop.js';
 export {
+  Cache,
+  type CacheId,
+  type CacheSetOptions,
+  type GetOrSetOptions,
+  type CacheScanOptions,
+  type CacheStats,
+} from './models/cache.js';
+export {
   Lock,
   LockError,
   LockNotAcquiredError,

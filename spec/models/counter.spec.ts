@@ -1,20 +1,16 @@
 import { expect } from 'chai';
 import { ArgumentError, Counter, DecodeError } from '../../src/index.js';
-import { closeAll, connectionTo, raw, rejects, uniq } from '../support/helpers.js';
-import type { RedisServer } from '../../tools/redis-server.js';
-import { standalone } from '../support/topology.js';
+import { rejects, uniq } from '../support/helpers.js';
+import { onEachTopology } from '../support/targets.js';
 
-describe('Counter', () => {
-  let server: RedisServer;
+onEachTopology('Counter', (target) => {
   let Hits: new (key?: string) => Counter;
-  before(async () => {
-    server = await standalone();
-    const Main = connectionTo(server);
+  before(() => {
+    const Main = target().connection();
     Hits = class extends Counter {
       static override CONNECTION = Main;
     };
   });
-  after(closeAll);
 
   it('get() is null until the first increment', async () => {
     const hits = new Hits(uniq());
@@ -28,7 +24,7 @@ describe('Counter', () => {
     expect(await hits.incr(10)).to.equal(10);
     expect(await hits.decr()).to.equal(9);
     expect(await hits.decr(20)).to.equal(-11);
-    expect(await raw(server, 'GET', hits.key)).to.equal('-11');
+    expect(await target().raw('GET', hits.key)).to.equal('-11');
     await hits.set(0);
     expect(await hits.get()).to.equal(0);
   });
@@ -39,15 +35,15 @@ describe('Counter', () => {
 
   it('reads a value written by redis-cli, and reports a non-integer as a DecodeError', async () => {
     const hits = new Hits(uniq());
-    await raw(server, 'SET', hits.key, '41');
+    await target().raw('SET', hits.key, '41');
     expect(await hits.incr()).to.equal(42);
-    await raw(server, 'SET', hits.key, 'forty');
+    await target().raw('SET', hits.key, 'forty');
     await rejects(() => hits.get(), DecodeError, /safe integer/);
   });
 
   it('gives the exact total under many concurrent increments from several connections', async () => {
     const key = uniq();
-    const connections = [connectionTo(server), connectionTo(server), connectionTo(server)];
+    const connections = [target().connection(), target().connection(), target().connection()];
     const counters = connections.map(
       (Main) =>
         new (class extends Counter {

@@ -1,18 +1,15 @@
 import { expect } from 'chai';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ArgumentError, Map as RMap, serializer, type Serializer } from '../../src/index.js';
-import { closeAll, connectionTo, raw, rejects, uniq } from '../support/helpers.js';
-import type { RedisServer } from '../../tools/redis-server.js';
-import { standalone } from '../support/topology.js';
+import type { Connection } from '../../src/index.js';
+import { rejects, uniq } from '../support/helpers.js';
+import { onEachTopology } from '../support/targets.js';
 
-describe('Map', () => {
-  let server: RedisServer;
-  let Main: ReturnType<typeof connectionTo>;
-  before(async () => {
-    server = await standalone();
-    Main = connectionTo(server);
+onEachTopology('Map', (target) => {
+  let Main: typeof Connection;
+  before(() => {
+    Main = target().connection();
   });
-  after(closeAll);
 
   function mapWith<T>(ser?: Serializer<unknown>) {
     return class extends RMap<T> {
@@ -56,7 +53,7 @@ describe('Map', () => {
     const Value = mapWith<string>();
     const value = new Value(uniq());
     await value.set('short', { ttl: 150 });
-    const pttl = Number(await raw(server, 'PTTL', value.key));
+    const pttl = Number(await target().raw('PTTL', value.key));
     expect(pttl).to.be.within(1, 150);
     await sleep(250);
     expect(await value.get()).to.equal(null);

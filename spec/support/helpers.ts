@@ -91,9 +91,21 @@ export async function rejects<E extends Error>(
   return caught as E;
 }
 
+const cleanups: Array<() => Promise<unknown>> = [];
+
+/** Registers something to close at the end of the run (by the root hook). */
+export function track(cleanup: () => Promise<unknown>): void {
+  cleanups.push(cleanup);
+}
+
 /** Closes the connections and inspectors the helpers opened (call in after()). */
 export async function closeAll(): Promise<void> {
   await Promise.all(opened.splice(0).map((c) => c.close()));
   await Promise.all([...inspectors.values()].map((c) => c.close().catch(() => c.destroy())));
   inspectors.clear();
+}
+
+/** Runs the cleanups registered with track() (the root hook calls it last). */
+export async function closeTracked(): Promise<void> {
+  await Promise.all(cleanups.splice(0).map((cleanup) => cleanup().catch(() => undefined)));
 }

@@ -1,6 +1,6 @@
 import { Connection } from '../../src/index.js';
 import { requireRedisServer } from '../../tools/redis-server.js';
-import { closeAll } from './helpers.js';
+import { closeAll, closeTracked } from './helpers.js';
 import { stopAll } from './topology.js';
 
 /** Mocha root hooks: check the binary first, stop every spawned server last (also on failure). */
@@ -10,6 +10,7 @@ export const mochaHooks = {
   },
   async afterAll(): Promise<void> {
     await closeAll();
+    await closeTracked();
     await Connection.closeDsnConnections();
     await stopAll();
   },

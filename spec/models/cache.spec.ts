@@ -1,0 +1,612 @@
+import { expect } from 'chai';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Cache } from '../../src/models/cache.js';
+import { sideKey } from '../../src/models/keys.js';
+import {
+  ArgumentError,
+  ConfigError,
+  Connection,
+  EncodeError,
+  KeyError,
+  serializer,
+  WrongTypeError,
+  type Serializer,
+} from '../../src/index.js';
+import { closeAll, connectionTo, raw, rejects, uniq } from '../support/helpers.js';
+import type { RedisServer } from '../../tools/redis-server.js';
+import { standalone } from '../support/topology.js';
+import { cluster } from '../support/cluster.js';
+
+describe('Cache', () => {
+  let server: RedisServer;
+  let Main: ReturnType<typeof connectionTo>;
+  before(async () => {
+    server = await standalone();
+    Main = connectionTo(server);
+  });
+  after(closeAll);
+
+  interface CacheConfig {
+    ser?: Serializer<unknown>;
+    conn?: typeof Connection;
+    prefix?: string;
+    key?: string;
+    ttl?: number;
+  }
+  function cacheOf<T>(config: CacheConfig = {}) {
+    const key = config.key ?? uniq('users');
+    return class extends Cache<T> {
+      static override CONNECTION = config.conn ?? Main;
+      static override SERIALIZER = config.ser;
+      static override PREFIX = config.prefix ?? 'app';
+      static override KEY = key;
+      static override TTL = config.ttl;
+    };
+  }
+
+  const markerOf = (entryKey: string): string => sideKey(entryKey, 'computing');
+
+  async function commandCalls(command: string): Promise<number> {
+    const info = String(await raw(server, 'INFO', 'commandstats'));
+    const line = new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(info);
+    return line ? Number(line[1]) : 0;
+  }
+
+  describe('entries', () => {
+    it('stores entry id at PREFIX:KEY:id as a plain string; get/set/has/exists/delete', async () => {
+      const Users = cacheOf<string>();
+      const users = new Users();
+      const at = `${users.key}:42`;
+      expect(users.key).to.equal(`app:${Users.KEY}`);
+      expect(await users.get('42')).to.equal(null);
+      expect(await users.has('42')).to.equal(false);
+      expect(await users.set('42', 'ann')).to.equal(true);
+      expect(await raw(server, 'TYPE', at)).to.equal('string');
+      expect(await raw(server, 'GET', at)).to.equal('ann');
+      expect(await raw(server, 'EXISTS', users.key)).to.equal(0);
+      expect(await users.get('42')).to.equal('ann');
+      expect(await users.get(42)).to.equal('ann');
+      expect(await users.has('42')).to.equal(true);
+      expect(await users.exists('42')).to.equal(true);
+      expect(await users.delete('42')).to.equal(true);
+      expect(await users.delete('42')).to.equal(false);
+      expect(await raw(server, 'EXISTS', at)).to.equal(0);
+      expect(await users.get('42')).to.equal(null);
+    });
+
+    it('set with ifAbsent only stores a missing entry', async () => {
+      const users = new (cacheOf<string>())();
+      expect(await users.set('a', 'first', { ifAbsent: true })).to.equal(true);
+      expect(await users.set('a', 'second', { ifAbsent: true })).to.equal(false);
+      expect(await users.get('a')).to.equal('first');
+    });
+
+    const cases: Array<[string, Serializer<unknown> | undefined, unknown[]]> = [
+      ['none', undefined, ['', '0', 'text']],
+      ['JSON', serializer.JSON, [0, '', false, [], {}, { a: [1, null] }]],
+      ['Typed', serializer.Typed, [0, '', false, [], {}, new Date(0), new Set([0]), 0n]],
+    ];
+    for (const [name, ser, values] of cases) {
+      it(`round-trips falsy and other values through ${name} (set/get and getOrSet)`, async () => {
+        const Values = cacheOf<unknown>({ ser });
+        const cache = new Values();
+        for (const [i, v] of values.entries()) {
+          expect(await cache.set(`s${i}`, v)).to.equal(true);
+          expect(await cache.has(`s${i}`)).to.equal(true);
+          expect(await cache.get(`s${i}`)).to.deep.equal(v);
+          let calls = 0;
+          const computed = await cache.getOrSet(`g${i}`, () => {
+            calls += 1;
+            return v;
+          });
+          expect(computed).to.deep.equal(v);
+          // A stored falsy value is a hit: compute does not run again.
+          expect(await cache.getOrSet(`g${i}`, () => 'other')).to.deep.equal(v);
+          expect(calls).to.equal(1);
+          expect(await cache.get(`g${i}`)).to.deep.equal(v);
+        }
+      });
+    }
+
+    it('refuses null/undefined values and bad ids before sending anything', async () => {
+      const Values = cacheOf<unknown>({ ser: serializer.JSON });
+      const values = new Values();
+      await rejects(() => values.set('x', null), EncodeError, /absent/);
+      await rejects(() => values.set('x', undefined), EncodeError);
+      expect(await raw(server, 'EXISTS', `${values.key}:x`)).to.equal(0);
+      expect(() => values.get('')).to.throw(KeyError);
+      expect(() => values.get(NaN)).to.throw(KeyError);
+      expect(() => values.has(undefined as unknown as string)).to.throw(KeyError);
+    });
+
+    it('namespace-level key operations throw a KeyError pointing to the entry ones', async () => {
+      const users = new (cacheOf<string>())();
+      expect(() => users.delete()).to.throw(KeyError, /clear\(\)/);
+      expect(() => users.exists()).to.throw(KeyError, /entry id/);
+      expect(() => users.expire(10)).to.throw(KeyError, /pexpire/);
+      expect(() => users.ttl()).to.throw(KeyError, /pttl/);
+      expect(() => users.persist()).to.throw(KeyError);
+      expect(() => users.rename('other')).to.throw(KeyError);
+    });
+
+    it('entry operations also run inside a pipeline; multi-step ones refuse', async () => {
+      const users = new (cacheOf<string>())();
+      const [stored, value, missing] = await Main.pipeline((p) => [
+        users.in(p).set('p', 'piped', { ttl: 10_000 }),
+        users.in(p).get('p'),
+        users.in(p).get('none'),
+      ]);
+      expect([stored, value, missing]).to.deep.equal([true, 'piped', null]);
+      expect(users.stats).to.deep.equal({ hits: 1, misses: 1 });
+      const refused: Array<Promise<unknown>> = []; // each settles to its error
+      await Main.pipeline((p) => {
+        const batched = users.in(p);
+        // Typed as queued placeholders, but multi-step operations reject instead.
+        for (const attempt of [
+          (): unknown => batched.getOrSet('x', () => 'v'),
+          (): unknown => batched.clear(),
+          (): unknown => batched.keys(),
+          (): unknown => batched.scan(),
+        ]) {
+          refused.push(
+            Promise.resolve()
+              .then(attempt)
+              .then(
+                () => null,
+                (error: unknown) => error,
+              ),
+          );
+        }
+        return [batched.has('p')];
+      });
+      for (const error of await Promise.all(refused)) {
+        expect(error).to.be.instanceOf(ConfigError);
+        expect((error as Error).message).to.match(/pipeline/);
+      }
+      expect(await raw(server, 'EXISTS', `${users.key}:x`)).to.equal(0);
+    });
+  });
+
+  describe('time to live', () => {
+    it('sets the ttl (ms) in the same SET command, never with a separate EXPIRE', async () => {
+      const users = new (cacheOf<string>())();
+      const expires = (await commandCalls('expire')) + (await commandCalls('pexpire'));
+      await users.set('short', 'v', { ttl: 150 });
+      const pttl = Number(await raw(server, 'PTTL', `${users.key}:short`));
+      expect(pttl).to.be.within(1, 150);
+      expect(await users.pttl('short')).to.be.within(1, 150);
+      expect((await commandCalls('expire')) + (await commandCalls('pexpire'))).to.equal(expires);
+      await sleep(250);
+      expect(await users.get('short')).to.equal(null);
+      expect(await raw(server, 'EXISTS', `${users.key}:short`)).to.equal(0);
+      await rejects(() => users.set('x', 'v', { ttl: 0 }), ArgumentError, /milliseconds/);
+      await rejects(() => users.set('x', 'v', { ttl: 1.5 }), ArgumentError, /milliseconds/);
+      expect(await raw(server, 'EXISTS', `${users.key}:x`)).to.equal(0);
+    });
+
+    it('uses the class TTL by default; { ttl: Infinity } stores without expiry', async () => {
+      const users = new (cacheOf<string>({ ttl: 60_000 }))();
+      await users.set('default', 'v');
+      expect(Number(await raw(server, 'PTTL', `${users.key}:default`))).to.be.within(
+        50_000,
+        60_000,
+      );
+      await users.set('explicit', 'v', { ttl: 5_000 });
+      expect(Number(await raw(server, 'PTTL', `${users.key}:explicit`))).to.be.within(1, 5_000);
+      await users.set('forever', 'v', { ttl: Infinity });
+      expect(await raw(server, 'PTTL', `${users.key}:forever`)).to.equal(-1);
+      expect(await users.pttl('forever')).to.equal(Infinity);
+      expect(await users.pttl('missing')).to.equal(null);
+      await users.getOrSet('computed', () => 'v');
+      expect(Number(await raw(server, 'PTTL', `${users.key}:computed`))).to.be.within(
+        50_000,
+        60_000,
+      );
+      const plain = new (cacheOf<string>())();
+      await plain.set('x', 'v');
+      expect(await raw(server, 'PTTL', `${plain.key}:x`)).to.equal(-1);
+      const Broken = cacheOf<string>({ ttl: -5 });
+      await rejects(() => new Broken().set('x', 'v'), ConfigError, /TTL/);
+    });
+
+    it('pexpire changes the ttl of an existing entry (ms)', async () => {
+      const users = new (cacheOf<string>())();
+      expect(await users.pexpire('missing', 1_000)).to.equal(false);
+      await users.set('a', 'v');
+      expect(await users.pexpire('a', 2_000)).to.equal(true);
+      expect(await users.pttl('a')).to.be.within(1, 2_000);
+      await rejects(() => users.pexpire('a', -1), ArgumentError);
+    });
+  });
+
+  describe('keys, scan and clear', () => {
+    it('list and remove only this cache entries; decoys sharing a textual prefix survive', async () => {
+      const Users = cacheOf<string>();
+      const users = new Users();
+      const ns = users.key;
+      const decoys = [
+        ns, // the namespace itself
+        `${ns}2:x`, // another cache whose namespace starts with the same text
+        `${ns}x`,
+        `${ns}_:y`,
+        `{${ns}:a}:computing`, // helper keys beside an entry
+        `other:${ns}:a`,
+      ];
+      for (const decoy of decoys) await raw(server, 'SET', decoy, 'decoy');
+      await users.set('a', '1');
+      await users.set('b:c', '2');
+      await users.set('*', '3');
+      expect((await users.keys()).sort()).to.deep.equal(['*', 'a', 'b:c']);
+      expect(await users.keys('b:*')).to.deep.equal(['b:c']);
+      expect(await users.keys({ match: 'b:*', count: 10 })).to.deep.equal(['b:c']);
+      expect((await users.keys('?')).sort()).to.deep.equal(['*', 'a']);
+      const iterated: string[] = [];
+      for await (const id of users.scan()) iterated.push(id);
+      expect(iterated.sort()).to.deep.equal(['*', 'a', 'b:c']);
+      expect(await users.clear()).to.equal(3);
+      expect(await users.keys()).to.deep.equal([]);
+      expect(await users.clear()).to.equal(0);
+      for (const decoy of decoys) expect(await raw(server, 'GET', decoy), decoy).to.equal('decoy');
+    });
+
+    it('escapes the glob characters of the namespace', async () => {
+      const key = `${uniq('g')}[1]*?\\`;
+      const Globby = cacheOf<string>({ key });
+      const globby = new Globby();
+      // What the namespace would match if its glob characters were not escaped.
+      const decoy = `app:${key.slice(0, -6)}1zz:x`;
+      await raw(server, 'SET', decoy, 'decoy');
+      await globby.set('mine', 'v');
+      expect(await globby.keys()).to.deep.equal(['mine']);
+      expect(await globby.clear()).to.equal(1);
+      expect(await raw(server, 'GET', decoy)).to.equal('decoy');
+    });
+
+    it('pages through many entries (SCAN batches) and clears them all', async function () {
+      this.timeout(30_000);
+      const Users = cacheOf<string>({ ser: serializer.String });
+      const users = new Users();
+      const total = 2_500;
+      const args: string[] = [];
+      for (let i = 0; i < total; i++) args.push(`${users.key}:${i}`, String(i));
+      await raw(server, 'MSET', ...args);
+      const decoys = Array.from({ length: 50 }, (_, i) => `${users.key}2:${i}`);
+      await raw(server, 'MSET', ...decoys.flatMap((key) => [key, 'decoy']));
+      const ids = await users.keys({ count: 100 });
+      expect(ids).to.have.length(total);
+      expect(new Set(ids).size).to.equal(total);
+      expect(ids.map(Number).sort((a, b) => a - b)).to.deep.equal([...Array(total).keys()]);
+      let streamed = 0;
+      for await (const _id of users.scan({ match: '1*', count: 300 })) streamed += 1;
+      expect(streamed).to.be.at.least(1 + 10 + 100 + 1000); // may see an id twice
+      expect(await users.clear({ count: 200 })).to.equal(total);
+      expect(await users.keys()).to.deep.equal([]);
+      expect(await raw(server, 'EXISTS', ...decoys)).to.equal(decoys.length);
+      await rejects(() => users.keys({ count: 0 }), ArgumentError, /count/);
+      await rejects(() => users.keys(''), ArgumentError, /match/);
+      expect(() => users.scan({ count: 1.5 })).to.throw(ArgumentError, /count/);
+    });
+
+    it('keeps getOrSet markers out of a hash-tagged namespace', async () => {
+      const Tagged = cacheOf<string>({ prefix: '{app}', key: uniq('tagged') });
+      const tagged = new Tagged();
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const computing = tagged.getOrSet('x', async () => {
+        await gate;
+        return 'v';
+      });
+      await sleep(50);
+      const markers = (await raw(server, 'KEYS', `*computing*${Tagged.KEY}*`)) as string[];
+      expect(markers).to.have.length(1);
+      expect(markers[0].startsWith('{app}')).to.equal(true); // same slot as the entries
+      expect(await tagged.keys()).to.deep.equal([]);
+      expect(await tagged.clear()).to.equal(0);
+      expect(await raw(server, 'EXISTS', markers[0])).to.equal(1);
+      release();
+      expect(await computing).to.equal('v');
+      expect(await tagged.keys()).to.deep.equal(['x']);
+      expect(await raw(server, 'EXISTS', markers[0])).to.equal(0);
+    });
+  });
+
+  describe('getOrSet', () => {
+    it('20 concurrent callers on 4 connections compute once and all get the same value', async () => {
+      const key = uniq('hot');
+      const classes = Array.from({ length: 4 }, () =>
+        cacheOf<{ n: number }>({ ser: serializer.JSON, key, conn: connectionTo(server) }),
+      );
+      let calls = 0;
+      const compute = async (): Promise<{ n: number }> => {
+        calls += 1;
+        await sleep(100);
+        return { n: 7 };
+      };
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          new classes[i % classes.length]().getOrSet('item', compute, { ttl: 30_000 }),
+        ),
+      );
+      expect(calls).to.equal(1);
+      for (const result of results) expect(result).to.deep.equal({ n: 7 });
+      const entry = `app:${key}:item`;
+      expect(await raw(server, 'GET', entry)).to.equal('{"n":7}');
+      expect(Number(await raw(server, 'PTTL', entry))).to.be.within(1, 30_000);
+      expect(await raw(server, 'EXISTS', markerOf(entry))).to.equal(0);
+      const stats = classes.map((c) => new c().stats);
+      expect(stats.reduce((sum, s) => sum + s.misses, 0)).to.equal(1);
+      expect(stats.reduce((sum, s) => sum + s.hits, 0)).to.equal(19);
+    });
+
+    it('when compute throws: the error reaches its caller, the marker is freed, later calls compute', async () => {
+      const Users = cacheOf<string>();
+      const users = new Users();
+      const entry = `${users.key}:u`;
+      const boom = new Error('database down');
+      await rejects(
+        () =>
+          users.getOrSet('u', () => {
+            throw boom;
+          }),
+        Error,
+        /database down/,
+      );
+      expect(await raw(server, 'EXISTS', markerOf(entry))).to.equal(0);
+      expect(await raw(server, 'EXISTS', entry)).to.equal(0);
+      expect(await users.getOrSet('u', () => 'fine')).to.equal('fine');
+      const NullMaker = cacheOf<unknown>({ ser: serializer.JSON });
+      const nulls = new NullMaker();
+      await rejects(() => nulls.getOrSet('n', () => null), EncodeError, /absent/);
+      expect(await raw(server, 'EXISTS', markerOf(`${nulls.key}:n`))).to.equal(0);
+    });
+
+    it('callers waiting on a failing computation compute themselves, once', async () => {
+      const key = uniq('flaky');
+      const [First, Second, Third] = Array.from({ length: 3 }, () =>
+        cacheOf<string>({ key, conn: connectionTo(server) }),
+      );
+      let failing = 0;
+      const failed = new First().getOrSet('k', async () => {
+        failing += 1;
+        await sleep(150);
+        throw new Error('first attempt fails');
+      });
+      failed.catch(() => undefined);
+      await sleep(30); // the first caller holds the marker now
+      let good = 0;
+      const compute = async (): Promise<string> => {
+        good += 1;
+        await sleep(50);
+        return 'second';
+      };
+      const waiting = [
+        new Second().getOrSet('k', compute),
+        new Third().getOrSet('k', compute),
+        new Second().getOrSet('k', compute),
+      ];
+      await rejects(() => failed, Error, /first attempt fails/);
+      expect(await Promise.all(waiting)).to.deep.equal(['second', 'second', 'second']);
+      expect(failing).to.equal(1);
+      expect(good).to.equal(1);
+    });
+
+    it('takes over when the computing caller died (its marker expired)', async () => {
+      const Users = cacheOf<string>();
+      const users = new Users();
+      const entry = `${users.key}:orphan`;
+      await raw(server, 'SET', markerOf(entry), 'dead-winner-token', 'PX', '400');
+      let calls = 0;
+      const started = Date.now();
+      const result = users.getOrSet('orphan', () => {
+        calls += 1;
+        return 'recomputed';
+      });
+      await sleep(100);
+      expect(calls, 'computed while the marker was alive').to.equal(0);
+      expect(Number(await raw(server, 'PTTL', markerOf(entry)))).to.be.above(0);
+      expect(await result).to.equal('recomputed');
+      expect(calls).to.equal(1);
+      expect(Date.now() - started).to.be.below(5_000);
+      expect(await raw(server, 'GET', entry)).to.equal('recomputed');
+      expect(await raw(server, 'EXISTS', markerOf(entry))).to.equal(0);
+    });
+
+    it('waiters block instead of polling', async () => {
+      const Users = cacheOf<string>();
+      const users = new Users();
+      const entry = `${users.key}:slow`;
+      await raw(server, 'SET', markerOf(entry), 'someone-else', 'PX', '1500');
+      const polls = async (): Promise<number> =>
+        (await commandCalls('evalsha')) +
+        (await commandCalls('eval')) +
+        (await commandCalls('get'));
+      const [pollsBefore, waitsBefore] = [await polls(), await commandCalls('blmove')];
+      const results = await Promise.all(
+        Array.from({ length: 5 }, () => users.getOrSet('slow', () => 'v', { lockTtl: 5_000 })),
+      );
+      expect(results).to.deep.equal(['v', 'v', 'v', 'v', 'v']);
+      // Polling every 10 ms would take hundreds of round trips over 1.5 s. Blocking: each caller
+      // checks a few times (GETs inside the scripts count too), and the five callers of this
+      // process share each blocking wait.
+      expect((await polls()) - pollsBefore).to.be.below(80);
+      expect((await commandCalls('blmove')) - waitsBefore).to.be.within(1, 6);
+    });
+
+    it('a value stored by the winner after its marker expired is still kept and returned', async () => {
+      const key = uniq('late');
+      const [Slow, Fast] = [
+        cacheOf<string>({ key }),
+        cacheOf<string>({ key, conn: connectionTo(server) }),
+      ];
+      let calls = 0;
+      const slow = new Slow().getOrSet(
+        'k',
+        async () => {
+          calls += 1;
+          await sleep(300);
+          return 'slow';
+        },
+        { lockTtl: 100 },
+      );
+      await sleep(20);
+      const fast = new Fast().getOrSet('k', async () => {
+        calls += 1;
+        await sleep(400);
+        return 'fast';
+      });
+      expect(await slow).to.equal('slow');
+      // The second caller took over after 100 ms (lockTtl too short for compute: documented);
+      // the first one stored its value but left the second one's marker alone.
+      expect(await raw(server, 'EXISTS', markerOf(`app:${key}:k`))).to.equal(1);
+      expect(await fast).to.equal('fast');
+      expect(calls).to.equal(2);
+      expect(await raw(server, 'EXISTS', markerOf(`app:${key}:k`))).to.equal(0);
+    });
+  });
+
+  describe('stats', () => {
+    it('counts hits and misses of get and getOrSet per class and namespace, in this process', async () => {
+      const Users = cacheOf<string>();
+      const users = new Users();
+      expect(users.stats).to.deep.equal({ hits: 0, misses: 0 });
+      await users.get('a'); // miss
+      await users.set('a', 'v');
+      await users.get('a'); // hit
+      await users.getOrSet('a', () => 'other'); // hit
+      await users.getOrSet('b', () => 'computed'); // miss
+      await users.has('a'); // not counted
+      expect(users.stats).to.deep.equal({ hits: 2, misses: 2 });
+      expect(new Users().stats).to.deep.equal({ hits: 2, misses: 2 });
+      expect(new Users('elsewhere').stats).to.deep.equal({ hits: 0, misses: 0 });
+      expect(new (cacheOf<string>({ key: Users.KEY }))().stats).to.deep.equal({
+        hits: 0,
+        misses: 0,
+      });
+      expect(users.resetStats()).to.deep.equal({ hits: 2, misses: 2 });
+      expect(users.stats).to.deep.equal({ hits: 0, misses: 0 });
+      await new Users().get('a');
+      expect(users.stats).to.deep.equal({ hits: 1, misses: 0 });
+    });
+  });
+
+  describe('RESP2', () => {
+    it('decodes RESP2 replies alike (get, pttl, getOrSet, keys, clear)', async () => {
+      const Resp2 = class extends Connection {
+        static override MASTER = `${server.url}/0?protocol=2`;
+      };
+      try {
+        const Values = cacheOf<unknown>({ ser: serializer.JSON, conn: Resp2 });
+        const values = new Values();
+        expect(await values.set('zero', 0, { ttl: 5_000 })).to.equal(true);
+        expect(await values.get('zero')).to.equal(0);
+        expect(await values.has('zero')).to.equal(true);
+        expect(await values.pttl('zero')).to.be.within(1, 5_000);
+        let calls = 0;
+        const compute = async (): Promise<unknown> => {
+          calls += 1;
+          await sleep(50);
+          return [];
+        };
+        expect(
+          await Promise.all([1, 2, 3].map(() => values.getOrSet('list', compute))),
+        ).to.deep.equal([[], [], []]);
+        expect(calls).to.equal(1);
+        expect((await values.keys()).sort()).to.deep.equal(['list', 'zero']);
+        expect(await values.clear()).to.equal(2);
+      } finally {
+        await Resp2.close();
+      }
+    });
+  });
+
+  describe('errors', () => {
+    it('a wrong Redis type at an entry key is a WrongTypeError naming the model and the entry key', async () => {
+      class Profiles extends Cache<string> {
+        static override CONNECTION = Main;
+        static override PREFIX = 'app';
+        static override KEY = uniq('profiles');
+      }
+      const profiles = new Profiles();
+      const entry = `${profiles.key}:bad`;
+      await raw(server, 'LPUSH', entry, 'x');
+      for (const operation of [
+        () => profiles.get('bad'),
+        () => profiles.getOrSet('bad', () => 'v'),
+      ]) {
+        const error = await rejects(operation, WrongTypeError);
+        expect(error.model).to.equal('Profiles');
+        expect(error.key).to.equal(entry);
+        expect(error.message).to.include('Profiles').and.include(entry);
+      }
+      expect(await raw(server, 'LLEN', entry)).to.equal(1);
+    });
+  });
+  describe('on a Redis Cluster', function () {
+    this.timeout(30_000);
+    let nodes: RedisServer[];
+    const clustered: Array<typeof Connection> = [];
+    const connectionOnCluster = (): typeof Connection => {
+      const connection = class extends Connection {
+        static override CLUSTER = nodes[0].url;
+      };
+      clustered.push(connection);
+      return connection;
+    };
+    before(async () => {
+      nodes = await cluster();
+    });
+    after(() => Promise.all(clustered.map((connection) => connection.close())));
+
+    /** How many keys matching `match` each master holds. */
+    const perNode = (match: string): Promise<number[]> =>
+      Promise.all(
+        nodes.map(
+          async (node) =>
+            (
+              (await raw(node, 'SCAN', '0', 'MATCH', match, 'COUNT', '100000')) as [
+                string,
+                string[],
+              ]
+            )[1].length,
+        ),
+      );
+
+    for (const prefix of ['app', '{app}']) {
+      it(`entries, keys, clear and getOrSet work across the masters (prefix ${prefix})`, async () => {
+        const key = uniq('spread');
+        const [First, Second] = [connectionOnCluster(), connectionOnCluster()].map(
+          (connection) =>
+            class extends Cache<string> {
+              static override CONNECTION = connection;
+              static override PREFIX = prefix;
+              static override KEY = key;
+            },
+        );
+        const first = new First();
+        const ids = Array.from({ length: 30 }, (_, i) => `e${i}`);
+        for (const id of ids) await first.set(id, `v-${id}`, { ttl: 60_000 });
+        const counts = await perNode(`${prefix.replace(/[{}]/g, '\\$&')}:${key}:*`);
+        expect(counts.reduce((a, b) => a + b, 0)).to.equal(30);
+        expect(counts.filter((n) => n > 0)).to.have.length(prefix === 'app' ? 3 : 1);
+        expect((await first.keys()).sort()).to.deep.equal([...ids].sort());
+        expect(await new Second().get('e7')).to.equal('v-e7');
+
+        let calls = 0;
+        const compute = async (): Promise<string> => {
+          calls += 1;
+          await sleep(100);
+          return 'computed';
+        };
+        const results = await Promise.all(
+          Array.from({ length: 10 }, (_, i) =>
+            new (i % 2 ? First : Second)().getOrSet(`hot${prefix}`, compute),
+          ),
+        );
+        expect(results).to.deep.equal(Array(10).fill('computed'));
+        expect(calls).to.equal(1);
+        expect(await first.clear({ count: 50 })).to.equal(31);
+        expect(await first.keys()).to.deep.equal([]);
+      });
+    }
+  });
+});
