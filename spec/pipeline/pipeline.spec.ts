@@ -3,6 +3,13 @@ import {
   ConfigError,
   Connection,
   Counter,
+  HashMap,
+  Lock,
+  Pool,
+  PriorityQueue,
+  Queue,
+  SortedSet,
+  Stack,
   Map as RMap,
   model,
   PipelineError,
@@ -68,6 +75,79 @@ describe('pipelines and transactions', () => {
       expect(typed).to.deep.equal([5, true, { name: 'Ann', visits: 0 }, true, when, null]);
       expect(stamp).to.be.instanceOf(Date);
       expect(size).to.equal(1);
+    });
+
+    it('batches operations of many model types, each decoded by its own serializer', async () => {
+      const id = uniq('many');
+      @model({ connection: Main, serializer: serializer.JSON, prefix: 'q' })
+      class Jobs extends Queue<{ job: number }> {}
+      @model({ connection: Main, serializer: serializer.JSON, prefix: 'h' })
+      class Users extends HashMap<Profile> {}
+      @model({ connection: Main, serializer: serializer.Numeric, prefix: 'p' })
+      class Seen extends Pool<number> {}
+      @model({ connection: Main, prefix: 'z' })
+      class Board extends SortedSet<string> {}
+      @model({ connection: Main, serializer: serializer.Typed, prefix: 'pq' })
+      class Urgent extends PriorityQueue<Date> {}
+      @model({ connection: Main, prefix: 's' })
+      class Undo extends Stack<string> {}
+      @model({ connection: Main, prefix: 'l' })
+      class Guard extends Lock {}
+      const { Hits } = models(Main);
+      const lock = new Guard(id);
+      const results = await Main.pipeline((p) => [
+        new Hits(id).in(p).incr(),
+        new Jobs(id).in(p).push({ job: 1 }, { job: 2 }),
+        new Jobs(id).in(p).pop(),
+        new Users(id).in(p).set('42', { name: 'Ann', visits: 1 }),
+        new Users(id).in(p).get('42'),
+        new Seen(id).in(p).push(0),
+        new Seen(id).in(p).contains(0),
+        new Board(id).in(p).add('ann', 5),
+        new Board(id).in(p).score('ann'),
+        new Urgent(id).in(p).push(new Date(0), 1),
+        new Urgent(id).in(p).pop(),
+        new Undo(id).in(p).push('a', 'b'),
+        new Undo(id).in(p).pop(),
+        lock.in(p).acquire({ ttl: 5000 }),
+      ]);
+      const [
+        hits,
+        length,
+        job,
+        added,
+        user,
+        pushed,
+        contains,
+        isNew,
+        score,
+        urgentNew,
+        urgent,
+        depth,
+        undo,
+        locked,
+      ] = results;
+      const typed: [
+        number,
+        number,
+        { job: number } | null,
+        boolean,
+        Profile | null,
+        boolean | number, // Pool.push is overloaded (one item: boolean, several: count)
+        boolean,
+      ] = [hits, length, job, added, user, pushed, contains];
+      expect(typed).to.deep.equal([1, 2, { job: 1 }, true, { name: 'Ann', visits: 1 }, true, true]);
+      expect([isNew, score, urgentNew, depth, undo, locked]).to.deep.equal([
+        true,
+        5,
+        true,
+        2,
+        'b',
+        true,
+      ]);
+      expect(urgent).to.be.instanceOf(Date);
+      expect(await lock.owned()).to.equal(true);
+      expect(await lock.release()).to.equal(true);
     });
 
     it('reaches the server in one round trip (counted by a proxy)', async () => {

@@ -21,6 +21,9 @@ export interface Executor {
   run<R>(command: Command<R>): Promise<R>;
 }
 
+/** The handle being copied while withExecutor() constructs its copy. */
+let template: Model | undefined;
+
 /** A yes/no reply of `RENAME` on a missing key: "ERR no such key". */
 const noSuchKey = (error: Error): false | undefined =>
   /no such key/i.test(error.message) ? false : undefined;
@@ -58,6 +61,11 @@ export abstract class Model implements CommandOrigin {
    * @throws {@link KeyError} when there is neither (before any network call).
    */
   constructor(key?: string) {
+    if (template !== undefined) {
+      // A copy made by withExecutor(): same key, state copied after construction.
+      (this as { key: string }).key = template.key;
+      return;
+    }
     const cls = this.constructor as ModelStatics;
     const name = key ?? cls.KEY;
     if (typeof name !== 'string' || name === '') {
@@ -119,7 +127,14 @@ export abstract class Model implements CommandOrigin {
 
   /** A copy of this handle that sends its commands to `executor`. @internal */
   withExecutor(executor: Executor): this {
-    const copy = Object.create(Object.getPrototypeOf(this) as object) as this;
+    // Constructed (not Object.create'd) so that #private members of subclasses exist on the copy.
+    template = this;
+    let copy: this;
+    try {
+      copy = Reflect.construct(this.constructor, []) as this;
+    } finally {
+      template = undefined;
+    }
     Object.assign(copy, this);
     (copy as unknown as { executor?: Executor }).executor = executor;
     return copy;

@@ -1,0 +1,146 @@
+/**
+ * Worker batching: a worker takes jobs from a Queue in batches, processes them, and records the
+ * outcome of each batch in ONE pipeline: per-type Counters, a results HashMap and follow-up jobs.
+ *
+ * Run it on its own (spawns a throwaway redis-server unless REDIS_URL is set):
+ *
+ *   npm run build:test && node build/examples/worker-batching.js
+ */
+import { pathToFileURL } from 'node:url';
+import { Connection, Counter, HashMap, Queue, serializer, type Batch } from '../src/index.js';
+import { startServer } from '../tools/redis-server.js';
+
+/** A unit of work. */
+export interface Job {
+  id: string;
+  type: 'resize' | 'notify' | 'archive';
+  size: number;
+}
+
+/** What processing a job produced. */
+export interface JobResult {
+  job: string;
+  type: Job['type'];
+  output: string;
+}
+
+/** What a worker run did. */
+export interface WorkerReport {
+  processed: number;
+  batches: number;
+  followUps: number;
+  perType: Record<Job['type'], number>;
+}
+
+/** The models of the example, bound to one Connection and a namespace. */
+export function workerModels(connection: typeof Connection, namespace: string) {
+  class Jobs extends Queue<Job> {
+    static override CONNECTION = connection;
+    static override SERIALIZER = serializer.JSON;
+    static override PREFIX = namespace;
+    static override KEY = 'jobs';
+  }
+  class Processed extends Counter {
+    static override CONNECTION = connection;
+    static override PREFIX = `${namespace}:processed`;
+  }
+  class Results extends HashMap<JobResult> {
+    static override CONNECTION = connection;
+    static override SERIALIZER = serializer.JSON;
+    static override PREFIX = namespace;
+    static override KEY = 'results';
+  }
+  return { Jobs, Processed, Results };
+}
+
+/** The "work": pure and fast, so the example measures the bookkeeping around it. */
+function handle(job: Job): { result: JobResult; followUp?: Job } {
+  const output = `${job.type}:${job.id}:${job.size * 2}`;
+  // A resize is followed by a notification; a notification by nothing; an archive by nothing.
+  const followUp: Job | undefined =
+    job.type === 'resize' ? { id: `${job.id}-n`, type: 'notify', size: 1 } : undefined;
+  return { result: { job: job.id, type: job.type, output }, followUp };
+}
+
+/**
+ * Drains the queue: waits up to `idleMs` for a first job, takes up to `batchSize - 1` more in
+ * one round trip, processes them, then records everything in one pipeline.
+ */
+export async function runWorker(
+  connection: typeof Connection,
+  options: { namespace: string; batchSize?: number; idleMs?: number },
+): Promise<WorkerReport> {
+  const { Jobs, Processed, Results } = workerModels(connection, options.namespace);
+  const batchSize = options.batchSize ?? 50;
+  const jobs = new Jobs();
+  const results = new Results();
+  const report: WorkerReport = {
+    processed: 0,
+    batches: 0,
+    followUps: 0,
+    perType: { resize: 0, notify: 0, archive: 0 },
+  };
+  for (;;) {
+    const first = await jobs.pop({ timeout: options.idleMs ?? 200 });
+    if (first === null) return report;
+    // The rest of the batch in one round trip: batchSize - 1 pops in a pipeline.
+    const more = await connection.pipeline((p: Batch) =>
+      Array.from({ length: batchSize - 1 }, () => jobs.in(p).pop()),
+    );
+    const batch = [first, ...more.filter((job): job is Job => job !== null)];
+    const done = batch.map(handle);
+    const counts = new globalThis.Map<Job['type'], number>();
+    for (const { result } of done) counts.set(result.type, (counts.get(result.type) ?? 0) + 1);
+    const followUps = done.flatMap((d) => (d.followUp ? [d.followUp] : []));
+    // All the bookkeeping of the batch: one pipeline, one round trip.
+    await connection.pipeline((p) => [
+      ...[...counts].map(([type, n]) => new Processed(type).in(p).incr(n)),
+      results.in(p).setMany(done.map(({ result }) => [result.job, result] as const)),
+      ...(followUps.length ? [jobs.in(p).push(...followUps)] : []),
+    ]);
+    report.batches += 1;
+    report.processed += batch.length;
+    report.followUps += followUps.length;
+    for (const [type, n] of counts) report.perType[type] += n;
+  }
+}
+
+/** Fills the queue with `count` jobs of mixed types (one command). */
+export async function seedJobs(
+  connection: typeof Connection,
+  namespace: string,
+  count: number,
+): Promise<void> {
+  const { Jobs } = workerModels(connection, namespace);
+  const types: Array<Job['type']> = ['resize', 'notify', 'archive'];
+  const jobs = Array.from({ length: count }, (_, i) => ({
+    id: `job-${i}`,
+    type: types[i % 3],
+    size: i,
+  }));
+  await new Jobs().push(...jobs);
+}
+
+async function main(): Promise<void> {
+  const server = process.env.REDIS_URL ? undefined : await startServer();
+  const url = process.env.REDIS_URL ?? server!.url;
+  class Main extends Connection {
+    static override MASTER = url;
+  }
+  try {
+    const namespace = `example:${Date.now()}`;
+    await seedJobs(Main, namespace, 300);
+    const report = await runWorker(Main, { namespace, batchSize: 50 });
+    console.log(report);
+  } finally {
+    await Main.close();
+    await server?.stop();
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
+}
