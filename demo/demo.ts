@@ -5,6 +5,7 @@
  *   npm run demo
  */
 import { Connection, Counter, Map, model, serializer } from '../src/index.js';
+import { runWorker, seedJobs } from '../examples/worker-batching.js';
 import { startServer, type RedisServer } from '../tools/redis-server.js';
 
 interface Report {
@@ -52,6 +53,17 @@ async function main(): Promise<void> {
     );
     const stored = await report.get();
     console.log(`report stored under "${report.key}" for ${await report.ttl()} s:`, stored);
+
+    // The worker pattern: pop jobs in batches, record each batch in one pipeline.
+    const namespace = `demo:worker:${Date.now()}`;
+    await seedJobs(Main, namespace, 300);
+    const started = Date.now();
+    const done = await runWorker(Main, { namespace, batchSize: 50, idleMs: 100 });
+    console.log(
+      `worker: ${done.processed} jobs (${done.followUps} follow-ups) in ${done.batches} batches, ` +
+        `${done.batches * 2} pipelines, ${Date.now() - started} ms; per type:`,
+      done.perType,
+    );
   } finally {
     await Main.close();
     await Connection.closeDsnConnections();

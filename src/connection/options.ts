@@ -32,7 +32,7 @@ export interface ConnectionOptions {
    * Raw node-redis client options, merged over ours (the escape hatch for anything not listed
    * here). `socket` is merged field by field.
    */
-  client?: Partial<RedisClientOptions>;
+  client?: Partial<Omit<RedisClientOptions, 'RESP'>> & { RESP?: 2 | 3 };
 }
 
 /** The options with every default filled in. */

@@ -128,6 +128,7 @@ export abstract class Model implements CommandOrigin {
   /** A copy of this handle that sends its commands to `executor`. @internal */
   withExecutor(executor: Executor): this {
     // Constructed (not Object.create'd) so that #private members of subclasses exist on the copy.
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- read by the constructor
     template = this;
     let copy: this;
     try {

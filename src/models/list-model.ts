@@ -1,0 +1,135 @@
+import type { RedisArg } from '../command.js';
+import { ArgumentError } from '../errors.js';
+import type { Serializer } from '../serializers/serializer.js';
+import {
+  blockingPop,
+  consume,
+  hostOf,
+  listPopValue,
+  timeoutArg,
+  type BlockingHost,
+  type BlockingPopOptions,
+  type ConsumeOptions,
+} from './blocking-pop.js';
+import { integer, list, nullable } from './decoders.js';
+import { Model } from './model.js';
+
+/** The end of the list `pop` takes from: `R` (the tail: a Queue) or `L` (the head: a Stack). */
+export type ListEnd = 'L' | 'R';
+
+/**
+ * What Queue and Stack share: a Redis list that `push` fills at the head (`LPUSH`, as the
+ * Python ancestor does) and `pop` empties from one end, atomically (one command per pop, so an
+ * item goes to exactly one caller). Blocking pops wait on connections of their own.
+ *
+ * @typeParam T - the item type.
+ */
+export abstract class ListModel<T> extends Model {
+  /** The end `pop` takes from. */
+  protected abstract get popEnd(): ListEnd;
+
+  /** Decodes one item (nil = null). */
+  get #item(): (reply: unknown) => T | null {
+    return nullable(this.serializer as Serializer<T>);
+  }
+
+  /**
+   * Adds items (`LPUSH`, one command for all), in the order given.
+   * @returns the length after the push.
+   * @throws {@link ArgumentError} without items, {@link EncodeError} for a value the serializer
+   * refuses (nothing is pushed then).
+   */
+  push(...items: T[]): Promise<number> {
+    if (items.length === 0) {
+      throw new ArgumentError('push() needs at least one item', {
+        model: this.modelName,
+        key: this.key,
+      });
+    }
+    const args: RedisArg[] = ['LPUSH', this.key];
+    for (const item of items) args.push(this.encode(item));
+    return this.write(args, integer);
+  }
+
+  /**
+   * Takes the next item, waiting up to `timeout` ms for one (`BRPOP`/`BLPOP`, on a dedicated
+   * connection); `timeout: 0` waits until an item comes or `signal` aborts.
+   * @returns the item, or null when none came in time.
+   * @throws the signal's reason when `signal` aborts first (at once if already aborted); an
+   * item the server had already handed over is returned instead, never lost.
+   */
+  pop(options: BlockingPopOptions): Promise<T | null>;
+  /** Takes the next item (`RPOP` for a Queue, `LPOP` for a Stack, O(1)); null when empty. */
+  pop(): Promise<T | null>;
+  // The plain overload comes last: a batch maps the last overload, so the plain form is what a
+  // pipeline accepts (blocking pops cannot run in one).
+  pop(options?: BlockingPopOptions): Promise<T | null> {
+    if (options === undefined) return this.write([`${this.popEnd}POP`, this.key], this.#item);
+    const seconds = timeoutArg(this, options.timeout);
+    return this.#blockingPop(seconds, options.signal);
+  }
+
+  async #blockingPop(seconds: string, signal: AbortSignal | undefined): Promise<T | null> {
+    this.direct('pop({ timeout })');
+    const reply = await blockingPop(
+      this.#host(),
+      [`B${this.popEnd}POP`, this.key, seconds],
+      signal,
+    );
+    return this.decodeWith(this.#item, listPopValue(reply));
+  }
+
+  /**
+   * Pops items as they come, in `pop` order, for a `for await` loop: a loop of blocking pops on
+   * ONE dedicated connection held for the whole iteration, so waiting costs nothing.
+   *
+   * The iteration completes (without an error) when `signal` aborts, when no item came for
+   * `timeout` ms (if given), or when the consumer leaves the loop (`break`, `return`, a throw).
+   * The connection is then released (closed after an abort). An abort never loses an item: one
+   * the server had already handed over is still yielded. A value the serializer cannot decode
+   * ends the iteration with a {@link DecodeError} (the value was taken off the list).
+   *
+   * @example
+   * ```ts
+   * const stop = new AbortController();
+   * process.once('SIGTERM', () => stop.abort());
+   * for await (const job of jobs.consume({ signal: stop.signal })) await handle(job);
+   * ```
+   */
+  consume(options: ConsumeOptions = {}): AsyncGenerator<T, void, undefined> {
+    this.direct('consume()');
+    const seconds = options.timeout === undefined ? '0' : timeoutArg(this, options.timeout);
+    const idleEnds = options.timeout !== undefined && options.timeout > 0;
+    const decode = this.#item;
+    return consume(
+      this.#host(),
+      [`B${this.popEnd}POP`, this.key, seconds],
+      { signal: options.signal, idleEnds },
+      (reply) => this.decodeWith(decode, listPopValue(reply)) as T,
+    );
+  }
+
+  /** The next item `pop` would take, without taking it (`LINDEX`, O(1)); null when empty. */
+  peek(): Promise<T | null> {
+    return this.read(['LINDEX', this.key, this.popEnd === 'R' ? '-1' : '0'], this.#item);
+  }
+
+  /** How many items wait (`LLEN`, O(1)). */
+  size(): Promise<number> {
+    return this.read(['LLEN', this.key], integer);
+  }
+
+  /**
+   * Every item in the order `pop` takes them (oldest first for a Queue, newest first for a
+   * Stack), without taking any (`LRANGE 0 -1`, O(n)); `[]` when empty.
+   */
+  items(): Promise<T[]> {
+    const decode = list(this.serializer as Serializer<T>);
+    if (this.popEnd === 'L') return this.read(['LRANGE', this.key, '0', '-1'], decode);
+    return this.read(['LRANGE', this.key, '0', '-1'], (reply) => decode(reply).reverse());
+  }
+
+  #host(): BlockingHost {
+    return hostOf(this, (fn) => this.blocking(fn));
+  }
+}
