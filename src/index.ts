@@ -8,11 +8,18 @@ import 'reflect-metadata';
 export { Connection, type ServerSpec } from './connection/connection.js';
 export { parseDsn, type ParsedDsn, type ServerOptions, type TlsOptions } from './connection/dsn.js';
 export type { RedisClient } from './connection/endpoint.js';
-export { DEFAULT_OPTIONS, type ConnectionOptions } from './connection/options.js';
+export {
+  DEFAULT_OPTIONS,
+  type ConnectionOptions,
+  type ResolvedOptions,
+} from './connection/options.js';
 export type { RedisClusterClient } from './connection/cluster.js';
 export type { SentinelConfig } from './connection/sentinel.js';
 export { model, type ModelOptions, type ConnectionRef } from './models/config.js';
-export { Model } from './models/model.js';
+export { Model, type Executor } from './models/model.js';
+export type { CommandOrigin, RedisArg } from './command.js';
+export type { Script } from './scripts/script.js';
+export { ListModel, type ListEnd } from './models/list-model.js';
 export { Counter } from './models/counter.js';
 export { Map, type SetOptions } from './models/map.js';
 export { HashMap, type HashSetOptions } from './models/hash-map.js';
