@@ -23,6 +23,8 @@ export interface Command<R = unknown> {
   readonly args: RedisArg[];
   /** True when the command changes data (goes to the master). */
   readonly write: boolean;
+  /** A read that must see the master's latest state (e.g. a lock's owner): never a replica. */
+  readonly primary?: boolean;
   /** Turns the raw reply into the result; errors it throws are wrapped with the origin. */
   readonly decode?: (reply: unknown) => R;
   /** Turns some error replies into a result (e.g. RENAME's "no such key" into `false`). */

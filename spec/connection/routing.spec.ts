@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { Connection, Counter, Map as RMap } from '../../src/index.js';
+import { Connection, Counter, Lock, Map as RMap } from '../../src/index.js';
 import { closeAll, connectionTo, raw, uniq } from '../support/helpers.js';
 import { freePort, type RedisServer } from '../../tools/redis-server.js';
 import { replicated, spawnServer } from '../support/topology.js';
@@ -49,6 +49,20 @@ describe('master/replica routing', () => {
     expect(await value.fromMaster().get()).to.equal('M');
     expect(await value.get()).to.equal('R');
     expect(await value.fromMaster().exists()).to.equal(true);
+  });
+
+  it('reads that must be current (a lock owner) go to the master even with replicas', async () => {
+    const Main = connectionTo(master, { slave: other });
+    class Guard extends Lock {
+      static override CONNECTION = Main;
+    }
+    const key = uniq();
+    await raw(other, 'SET', key, 'stale-owner');
+    const lock = new Guard(key);
+    expect(await lock.locked()).to.equal(false);
+    expect(await lock.acquire({ ttl: 5000 })).to.equal(true);
+    expect(await lock.owned()).to.equal(true);
+    expect(await raw(other, 'GET', key)).to.equal('stale-owner');
   });
 
   it('balances reads round-robin over several replicas', async () => {

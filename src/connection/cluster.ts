@@ -120,13 +120,13 @@ export class ClusterRouter implements Topology {
     cluster: RedisClusterClient,
     command: Command,
     args = command.args,
-    readonly = !command.write,
+    readonly = !command.write && !command.primary,
   ): Promise<unknown> {
     return this.#watchdog.track(cluster.sendCommand(keyOf(command), readonly, args));
   }
 
   run<R>(command: Command<R>, fromMaster = false): Promise<R> {
-    const readonly = !command.write && !fromMaster;
+    const readonly = !command.write && !command.primary && !fromMaster;
     const run = (cluster: RedisClusterClient): Promise<R> =>
       this.#send(cluster, command, command.args, readonly).then(
         (reply) => finish(command, reply),
@@ -146,7 +146,13 @@ export class ClusterRouter implements Topology {
     const cluster = await this.client();
     return runPipeline(
       this,
-      (args, command) => this.#send(cluster, command, args, !command.write && !options.fromMaster),
+      (args, command) =>
+        this.#send(
+          cluster,
+          command,
+          args,
+          !command.write && !command.primary && !options.fromMaster,
+        ),
       commands,
     );
   }

@@ -52,7 +52,7 @@ export class Router implements Topology {
   }
 
   run<R>(command: Command<R>, fromMaster = false): Promise<R> {
-    if (command.write || fromMaster || this.replicas.length === 0) {
+    if (command.write || command.primary || fromMaster || this.replicas.length === 0) {
       return this.master.exec(command);
     }
     const replica = this.replica();
@@ -77,7 +77,7 @@ export class Router implements Topology {
   }
 
   async pipeline(commands: readonly Command[], options: PipelineOptions = {}): Promise<unknown[]> {
-    const writes = commands.some((command) => command.write);
+    const writes = commands.some((command) => command.write || command.primary);
     const endpoint = writes || options.fromMaster ? this.master : (this.replica() ?? this.master);
     try {
       return await pipelineOn(endpoint, commands);

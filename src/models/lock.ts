@@ -248,7 +248,7 @@ export class Lock extends Model {
 
   /** A read of the lock's state, sent to the master: a replica may lag behind the lock. */
   private master<R>(args: RedisArg[], decode: (reply: unknown) => R): Promise<R> {
-    return this.run({ args, write: true, decode, origin: this });
+    return this.readPrimary(args, decode);
   }
 
   /** One acquire attempt (lock-acquire.lua); records the ownership when it succeeds. */

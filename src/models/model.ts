@@ -153,6 +153,11 @@ export abstract class Model implements CommandOrigin {
     return this.run({ args, write: false, decode, origin: this });
   }
 
+  /** A read on this model's key that must see the master's latest state (never a replica). */
+  protected readPrimary<R>(args: RedisArg[], decode?: (reply: unknown) => R): Promise<R> {
+    return this.run({ args, write: false, primary: true, decode, origin: this });
+  }
+
   /** A write command on this model's key. */
   protected write<R>(args: RedisArg[], decode?: (reply: unknown) => R): Promise<R> {
     return this.run({ args, write: true, decode, origin: this });
