@@ -21,6 +21,8 @@ export interface ModelOptions {
   prefix?: string;
   /** Default seconds for `expire()` without an argument. */
   expire?: number;
+  /** Default time to live in **milliseconds** of the models that have one (`Lock`, `Cache`). */
+  ttl?: number;
 }
 
 /** The static configuration fields every model class has. */
@@ -30,6 +32,7 @@ export interface ModelStatics {
   SERIALIZER?: Serializer<unknown>;
   PREFIX?: string;
   EXPIRE?: number;
+  TTL?: number;
   readonly name: string;
 }
 
@@ -39,6 +42,7 @@ const FIELDS = {
   serializer: 'SERIALIZER',
   prefix: 'PREFIX',
   expire: 'EXPIRE',
+  ttl: 'TTL',
 } as const satisfies Record<keyof ModelOptions, keyof ModelStatics>;
 
 /**
