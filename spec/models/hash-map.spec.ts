@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import {
   ArgumentError,
   ConfigError,
-  Connection,
+  type Connection,
   DecodeError,
   EncodeError,
   serializer,
@@ -10,18 +10,14 @@ import {
   type Serializer,
 } from '../../src/index.js';
 import { HashMap } from '../../src/models/hash-map.js';
-import { closeAll, connectionTo, raw, rejects, uniq } from '../support/helpers.js';
-import type { RedisServer } from '../../tools/redis-server.js';
-import { standalone } from '../support/topology.js';
+import { rejects, serializerCases, uniq } from '../support/helpers.js';
+import { onEachTopology } from '../support/targets.js';
 
-describe('HashMap', () => {
-  let server: RedisServer;
-  let Main: ReturnType<typeof connectionTo>;
-  before(async () => {
-    server = await standalone();
-    Main = connectionTo(server);
+onEachTopology('HashMap', (target) => {
+  let Main: typeof Connection;
+  before(() => {
+    Main = target().connection();
   });
-  after(closeAll);
 
   function hashWith<T>(ser?: Serializer<unknown>, connection: typeof Connection = Main) {
     return class extends HashMap<T> {
@@ -45,7 +41,7 @@ describe('HashMap', () => {
     expect(await hash.getMany([])).to.deep.equal([]);
     expect(await hash.setMany({})).to.equal(0);
     expect(await hash.removeMany([])).to.equal(0);
-    expect(await raw(server, 'EXISTS', hash.key)).to.equal(0);
+    expect(await target().raw('EXISTS', hash.key)).to.equal(0);
   });
 
   it('set() says whether the field is new; get/has/size/fields/values follow', async () => {
@@ -98,14 +94,7 @@ describe('HashMap', () => {
     expect(await hash.exists()).to.equal(false);
   });
 
-  const cases: Array<[string, Serializer<unknown> | undefined, unknown[]]> = [
-    ['none', undefined, ['', '0', 'text', 'ünïcødé']],
-    ['JSON', serializer.JSON, [0, '', false, [], {}, { a: [1] }]],
-    ['String', serializer.String, ['', 'x', '0']],
-    ['Numeric', serializer.Numeric, [0, -1, 2 ** 53 - 1]],
-    ['Typed', serializer.Typed, [0, '', false, [], {}, new Date(0), new Set([0]), 0n]],
-  ];
-  for (const [name, ser, values] of cases) {
+  for (const [name, ser, values] of serializerCases()) {
     it(`round-trips falsy and other values through ${name} (get, getMany, getAll, values)`, async () => {
       const Hash = hashWith<unknown>(ser);
       const hash = new Hash(uniq());
@@ -134,7 +123,7 @@ describe('HashMap', () => {
     expect(await hash.decr('hits')).to.equal(10);
     expect(await hash.decr('hits', 15)).to.equal(-5);
     expect(await hash.get('hits')).to.equal(-5);
-    expect(await raw(server, 'HGET', hash.key, 'hits')).to.equal('-5');
+    expect(await target().raw('HGET', hash.key, 'hits')).to.equal('-5');
     await rejects(() => hash.incr('hits', 1.5), ArgumentError, /safe integer/);
     await rejects(() => hash.incr('hits', Number.NaN), ArgumentError, /safe integer/);
     expect(await hash.get('hits')).to.equal(-5);
@@ -151,7 +140,7 @@ describe('HashMap', () => {
     );
     await rejects(() => hash.set('a', 5 as unknown as string), EncodeError, /only strings/);
     await rejects(() => (hash.remove as (...f: string[]) => unknown)(), ArgumentError, /at least/);
-    expect(await raw(server, 'EXISTS', hash.key)).to.equal(0);
+    expect(await target().raw('EXISTS', hash.key)).to.equal(0);
   });
 
   it('keeps a field named __proto__ as an own property (no prototype pollution)', async () => {
@@ -168,14 +157,14 @@ describe('HashMap', () => {
     const Hash = hashWith<{ n: number }>(serializer.JSON);
     const hash = new Hash(uniq());
     await hash.set('a', { n: 1 });
-    expect(await raw(server, 'TYPE', hash.key)).to.equal('hash');
-    expect(await raw(server, 'HGET', hash.key, 'a')).to.equal('{"n":1}');
-    await raw(server, 'HSET', hash.key, 'b', '{"n":2}');
+    expect(await target().raw('TYPE', hash.key)).to.equal('hash');
+    expect(await target().raw('HGET', hash.key, 'a')).to.equal('{"n":1}');
+    await target().raw('HSET', hash.key, 'b', '{"n":2}');
     expect(await hash.get('b')).to.deep.equal({ n: 2 });
     expect(await hash.getAll()).to.deep.equal({ a: { n: 1 }, b: { n: 2 } });
-    await raw(server, 'HSET', hash.key, 'bad', 'not json');
+    await target().raw('HSET', hash.key, 'bad', 'not json');
     await rejects(() => hash.get('bad'), DecodeError, /decode/);
-    expect(await raw(server, 'HEXISTS', hash.key, 'bad')).to.equal(1);
+    expect(await target().raw('HEXISTS', hash.key, 'bad')).to.equal(1);
   });
 
   it('reports another Redis type as a WrongTypeError naming the model and key', async () => {
@@ -183,7 +172,7 @@ describe('HashMap', () => {
       static override CONNECTION = Main;
     }
     const carts = new Carts(uniq());
-    await raw(server, 'SET', carts.key, 'a string');
+    await target().raw('SET', carts.key, 'a string');
     for (const call of [
       () => carts.get('a'),
       () => carts.set('a', 'x'),
@@ -237,19 +226,15 @@ describe('HashMap', () => {
   describe('over RESP2', () => {
     let Resp2: typeof Connection;
     before(() => {
-      Resp2 = class extends Connection {
-        static override MASTER = `${server.url}/0?protocol=2`;
-      };
+      Resp2 = target().connection({ protocol: 2 });
     });
-    after(() => Resp2.close());
 
     it('decodes flat-array replies (getAll, getMany, fields, values, incr, scan)', async () => {
       const Hash = hashWith<unknown>(serializer.JSON, Resp2);
       const hash = new Hash(uniq());
       await hash.setMany({ a: 0, b: '', c: { x: [1] } });
       // The connection really speaks RESP2: HGETALL comes back as a flat array.
-      const client = await Resp2.client();
-      expect(await client.sendCommand(['HGETALL', hash.key]))
+      expect(await target().sendThrough(Resp2, ['HGETALL', hash.key]))
         .to.be.an('array')
         .with.length(6);
       expect(await hash.getAll()).to.deep.equal({ a: 0, b: '', c: { x: [1] } });
@@ -269,7 +254,7 @@ describe('HashMap', () => {
     it('keeps a __proto__ field from a flat array as an own property', async () => {
       const Hash = hashWith<string>(undefined, Resp2);
       const hash = new Hash(uniq());
-      await raw(server, 'HSET', hash.key, '__proto__', 'p', 'a', '1');
+      await target().raw('HSET', hash.key, '__proto__', 'p', 'a', '1');
       const all = await hash.getAll();
       expect(Object.getPrototypeOf(all)).to.equal(Object.prototype);
       expect(Object.hasOwn(all, '__proto__')).to.equal(true);

@@ -1,16 +1,16 @@
 import { expect } from 'chai';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ArgumentError, ConfigError, Connection, WrongTypeError } from '../../src/index.js';
+import { ArgumentError, ConfigError, type Connection, WrongTypeError } from '../../src/index.js';
+import { slotOf } from '../../src/connection/slot.js';
 import { Lock, LockError, LockLostError, LockNotAcquiredError } from '../../src/models/lock.js';
-import { closeAll, connectionTo, eventually, raw, rejects, uniq } from '../support/helpers.js';
-import type { RedisServer } from '../../tools/redis-server.js';
-import { spawnServer, standalone } from '../support/topology.js';
+import { eventually, rejects, uniq } from '../support/helpers.js';
+import { commandCalls, onEachTopology, protocolsNamed, type Target } from '../support/targets.js';
 
 type LockClass = new (key?: string) => Lock;
 
-/** A Lock class on a Connection class of its own (its own client to the server). */
-function lockOn(server: RedisServer): LockClass & { connection: ReturnType<typeof connectionTo> } {
-  const Main = connectionTo(server);
+/** A Lock class on a Connection class of its own (its own clients to the topology). */
+function lockOn(target: Target): LockClass & { connection: typeof Connection } {
+  const Main = target.connection();
   return class extends Lock {
     static override CONNECTION = Main;
     static connection = Main;
@@ -29,34 +29,26 @@ function aborted(signal: AbortSignal, ms = 5000): Promise<unknown> {
   });
 }
 
-/** Calls of EVALSHA, EVAL and BLPOP the server has counted so far. */
-async function scriptAndBlockCalls(server: RedisServer): Promise<number> {
-  const stats = String(await raw(server, 'INFO', 'commandstats'));
-  let total = 0;
-  for (const name of ['evalsha', 'eval', 'blpop']) {
-    const match = new RegExp(`^cmdstat_${name}:calls=(\\d+)`, 'm').exec(stats);
-    if (match) total += Number(match[1]);
-  }
-  return total;
+/** Calls of EVALSHA, EVAL and BLPOP the servers (every master) have counted so far. */
+async function scriptAndBlockCalls(target: Target): Promise<number> {
+  const calls = await commandCalls(target, 'evalsha', 'eval', 'blpop');
+  return calls.reduce((sum, n) => sum + n, 0);
 }
 
-describe('Lock', () => {
-  let server: RedisServer;
+onEachTopology('Lock', (target) => {
   let Locks: ReturnType<typeof lockOn>;
-  before(async () => {
-    server = await standalone();
-    Locks = lockOn(server);
+  before(() => {
+    Locks = lockOn(target());
   });
-  after(closeAll);
 
   describe('acquire / release / extend', () => {
     it('acquire() stores a random owner token with the ttl, release() deletes it', async () => {
       const lock = new Locks(uniq());
       expect(lock.fence).to.equal(null);
       expect(await lock.acquire({ ttl: 5000 })).to.equal(true);
-      const token = await raw(server, 'GET', lock.key);
+      const token = await target().raw('GET', lock.key);
       expect(token).to.match(/^[0-9a-f]{32}$/);
-      const pttl = Number(await raw(server, 'PTTL', lock.key));
+      const pttl = Number(await target().raw('PTTL', lock.key));
       expect(pttl).to.be.within(1, 5000);
       expect(lock.fence).to.be.a('number');
       expect(await lock.locked()).to.equal(true);
@@ -64,7 +56,7 @@ describe('Lock', () => {
       expect(await lock.pttl()).to.be.within(1, 5000);
 
       expect(await lock.release()).to.equal(true);
-      expect(await raw(server, 'EXISTS', lock.key)).to.equal(0);
+      expect(await target().raw('EXISTS', lock.key)).to.equal(0);
       expect(lock.fence).to.equal(null);
       expect(await lock.locked()).to.equal(false);
       expect(await lock.owned()).to.equal(false);
@@ -75,22 +67,22 @@ describe('Lock', () => {
     it('uses the class TTL (10 s) without a ttl, and a new token per acquisition', async () => {
       const lock = new Locks(uniq());
       expect(await lock.acquire()).to.equal(true);
-      const first = await raw(server, 'GET', lock.key);
-      expect(Number(await raw(server, 'PTTL', lock.key))).to.be.within(5000, 10_000);
+      const first = await target().raw('GET', lock.key);
+      expect(Number(await target().raw('PTTL', lock.key))).to.be.within(5000, 10_000);
       expect(await lock.release()).to.equal(true);
       expect(await lock.acquire()).to.equal(true);
-      expect(await raw(server, 'GET', lock.key)).to.not.equal(first);
+      expect(await target().raw('GET', lock.key)).to.not.equal(first);
       expect(await lock.release()).to.equal(true);
     });
 
     it('only one of many instances acquiring at once gets the lock', async () => {
       const key = uniq();
-      const classes = [Locks, lockOn(server), lockOn(server)];
+      const classes = [Locks, lockOn(target()), lockOn(target())];
       const locks = Array.from({ length: 30 }, (_, i) => new classes[i % 3](key));
       const results = await Promise.all(locks.map((lock) => lock.acquire({ ttl: 5000 })));
       expect(results.filter(Boolean)).to.have.length(1);
       const winner = locks[results.indexOf(true)];
-      expect(await raw(server, 'GET', key)).to.be.a('string');
+      expect(await target().raw('GET', key)).to.be.a('string');
       expect(await winner.owned()).to.equal(true);
       expect(await winner.release()).to.equal(true);
     });
@@ -100,12 +92,12 @@ describe('Lock', () => {
       const owner = new Locks(key);
       const other = new Locks(key);
       expect(await owner.acquire({ ttl: 2000 })).to.equal(true);
-      const token = await raw(server, 'GET', key);
+      const token = await target().raw('GET', key);
       expect(await other.release()).to.equal(false);
       expect(await other.extend(60_000)).to.equal(false);
       expect(await other.owned()).to.equal(false);
-      expect(await raw(server, 'GET', key)).to.equal(token);
-      expect(Number(await raw(server, 'PTTL', key))).to.be.at.most(2000);
+      expect(await target().raw('GET', key)).to.equal(token);
+      expect(Number(await target().raw('PTTL', key))).to.be.at.most(2000);
       expect(await owner.release()).to.equal(true);
     });
 
@@ -113,10 +105,10 @@ describe('Lock', () => {
       const lock = new Locks(uniq());
       expect(await lock.acquire({ ttl: 1000 })).to.equal(true);
       expect(await lock.extend(60_000)).to.equal(true);
-      expect(Number(await raw(server, 'PTTL', lock.key))).to.be.above(1000);
-      await raw(server, 'PEXPIRE', lock.key, '500');
+      expect(Number(await target().raw('PTTL', lock.key))).to.be.above(1000);
+      await target().raw('PEXPIRE', lock.key, '500');
       expect(await lock.extend()).to.equal(true);
-      expect(Number(await raw(server, 'PTTL', lock.key))).to.be.above(30_000);
+      expect(Number(await target().raw('PTTL', lock.key))).to.be.above(30_000);
       expect(await lock.release()).to.equal(true);
       expect(await lock.extend()).to.equal(false);
     });
@@ -137,13 +129,16 @@ describe('Lock', () => {
       const key = uniq();
       const fences: number[] = [];
       for (let i = 0; i < 5; i++) {
-        const lock = new (i % 2 ? Locks : lockOn(server))(key);
+        const lock = new (i % 2 ? Locks : lockOn(target()))(key);
         expect(await lock.acquire({ ttl: 2000 })).to.equal(true);
         fences.push(lock.fence!);
         expect(await lock.release()).to.equal(true);
       }
       for (let i = 1; i < fences.length; i++) expect(fences[i]).to.be.above(fences[i - 1]);
-      const counter = await raw(server, 'GET', `{${key}}:fence`);
+      expect(slotOf(`{${key}}:fence`), "the counter shares the lock key's slot").to.equal(
+        slotOf(key),
+      );
+      const counter = await target().raw('GET', `{${key}}:fence`);
       expect(Number(counter)).to.equal(fences[4]);
       // Another name has its own counter.
       const other = new Locks(uniq());
@@ -154,16 +149,16 @@ describe('Lock', () => {
 
     it('a key set by the Python lock (value "") counts as held, and nobody else deletes it', async () => {
       const lock = new Locks(uniq());
-      await raw(server, 'SET', lock.key, '');
+      await target().raw('SET', lock.key, '');
       expect(await lock.acquire({ ttl: 1000 })).to.equal(false);
       expect(await lock.locked()).to.equal(true);
       expect(await lock.owned()).to.equal(false);
       expect(await lock.pttl()).to.equal(Infinity);
       expect(await lock.release()).to.equal(false);
       expect(await lock.extend(1000)).to.equal(false);
-      expect(await raw(server, 'GET', lock.key)).to.equal('');
-      expect(await raw(server, 'PTTL', lock.key)).to.equal(-1);
-      await raw(server, 'DEL', lock.key);
+      expect(await target().raw('GET', lock.key)).to.equal('');
+      expect(await target().raw('PTTL', lock.key)).to.equal(-1);
+      await target().raw('DEL', lock.key);
       expect(await lock.acquire({ ttl: 1000 })).to.equal(true);
       expect(await lock.release()).to.equal(true);
     });
@@ -171,20 +166,34 @@ describe('Lock', () => {
     it('release() leaves one wake-up token on a bounded, expiring side list', async () => {
       const lock = new Locks(uniq());
       const wake = `{${lock.key}}:wake`;
+      expect(slotOf(wake), "the wake-up list shares the lock key's slot").to.equal(
+        slotOf(lock.key),
+      );
       for (let i = 0; i < 3; i++) {
         expect(await lock.acquire({ ttl: 2000 })).to.equal(true);
         expect(await lock.release()).to.equal(true);
       }
-      expect(await raw(server, 'LLEN', wake)).to.equal(1);
-      expect(Number(await raw(server, 'PTTL', wake))).to.be.within(1, 1000);
+      expect(await target().raw('LLEN', wake)).to.equal(1);
+      expect(Number(await target().raw('PTTL', wake))).to.be.within(1, 1000);
       expect(await lock.release()).to.equal(false); // a failed release pushes nothing more
-      expect(await raw(server, 'LLEN', wake)).to.equal(1);
+      expect(await target().raw('LLEN', wake)).to.equal(1);
+    });
+
+    it('keeps its side keys in the slot of a key that carries its own hash tag', async () => {
+      const key = `locks:{${uniq('tag')}}`;
+      const lock = new Locks(key);
+      expect(await lock.acquire({ ttl: 2000 })).to.equal(true);
+      expect(await target().raw('GET', `${key}:fence`)).to.equal(String(lock.fence));
+      expect(await lock.release()).to.equal(true);
+      expect(await target().raw('LLEN', `${key}:wake`)).to.equal(1);
+      expect(slotOf(`${key}:fence`)).to.equal(slotOf(key));
+      const next = new Locks(key);
+      expect(await next.acquire({ ttl: 1000, wait: 50 })).to.equal(true);
+      expect(await next.release()).to.equal(true);
     });
 
     it('works the same over RESP2', async () => {
-      const Resp2 = class extends Connection {
-        static override MASTER = `${server.url}/0?protocol=2`;
-      };
+      const Resp2 = target().namedConnection({ protocol: 2 });
       const Resp2Lock = class extends Lock {
         static override CONNECTION = Resp2;
       };
@@ -192,6 +201,9 @@ describe('Lock', () => {
         const key = uniq();
         const lock = new Resp2Lock(key);
         expect(await lock.acquire({ ttl: 2000 })).to.equal(true);
+        // It really spoke RESP2: its clients (on every node that has one) say so.
+        const protocols = await protocolsNamed(target(), Resp2.clientName);
+        expect(new Set(protocols)).to.deep.equal(new Set([2]));
         expect(lock.fence).to.equal(1);
         expect(await lock.acquire({ ttl: 2000 })).to.equal(false);
         expect(await lock.owned()).to.equal(true);
@@ -213,8 +225,8 @@ describe('Lock', () => {
       await rejects(() => lock.acquire({ wait: -1 }), ArgumentError, /wait/);
       await rejects(() => lock.extend(-5), ArgumentError, /ttl/);
       await rejects(() => lock.using(() => 1, { ttl: 0 }), ArgumentError, /ttl/);
-      expect(await raw(server, 'EXISTS', lock.key)).to.equal(0);
-      await raw(server, 'RPUSH', lock.key, 'x');
+      expect(await target().raw('EXISTS', lock.key)).to.equal(0);
+      await target().raw('RPUSH', lock.key, 'x');
       await rejects(() => lock.acquire({ ttl: 1000 }), WrongTypeError);
     });
 
@@ -246,7 +258,7 @@ describe('Lock', () => {
   describe('contention and expiry', () => {
     it('10 contenders on several connections never overlap, all get it, fences increase', async () => {
       const key = uniq();
-      const classes = [Locks, lockOn(server), lockOn(server), lockOn(server)];
+      const classes = [Locks, lockOn(target()), lockOn(target()), lockOn(target())];
       const events: Array<{ id: number; enter: boolean; fence: number; at: bigint }> = [];
       const inside = { now: 0, max: 0 };
       const outcomes = await Promise.all(
@@ -283,22 +295,22 @@ describe('Lock', () => {
         ids.add(enter.id);
       }
       expect(ids.size).to.equal(10);
-      expect(await raw(server, 'EXISTS', key)).to.equal(0);
+      expect(await target().raw('EXISTS', key)).to.equal(0);
     });
 
     it('a holder that stops renewing loses the lock after its ttl; its release spares the new holder', async () => {
       const key = uniq();
       const stale = new Locks(key);
-      const next = new (lockOn(server))(key);
+      const next = new (lockOn(target()))(key);
       expect(await stale.acquire({ ttl: 200 })).to.equal(true);
-      await eventually(async () => (await raw(server, 'EXISTS', key)) === 0, 3000);
+      await eventually(async () => (await target().raw('EXISTS', key)) === 0, 3000);
       expect(await next.acquire({ ttl: 5000 })).to.equal(true);
       expect(next.fence).to.be.above(stale.fence!);
       expect(await stale.owned()).to.equal(false);
       expect(await stale.extend(5000)).to.equal(false);
       expect(await stale.release()).to.equal(false);
       expect(await next.owned()).to.equal(true);
-      expect(Number(await raw(server, 'PTTL', key))).to.be.above(200);
+      expect(Number(await target().raw('PTTL', key))).to.be.above(200);
       expect(await next.release()).to.equal(true);
     });
 
@@ -315,7 +327,7 @@ describe('Lock', () => {
         { ttl: 300 },
       );
       expect(result).to.equal('done');
-      expect(await raw(server, 'EXISTS', lock.key)).to.equal(0);
+      expect(await target().raw('EXISTS', lock.key)).to.equal(0);
       expect(lock.fence).to.equal(null);
     });
 
@@ -325,7 +337,7 @@ describe('Lock', () => {
       await lock.using(
         async (signal) => {
           expect(signal.aborted).to.equal(false);
-          await raw(server, 'DEL', lock.key);
+          await target().raw('DEL', lock.key);
           reason = await aborted(signal);
         },
         { ttl: 300 },
@@ -338,11 +350,11 @@ describe('Lock', () => {
     it("using() aborts fn's signal when another owner took the lock, and does not release theirs", async () => {
       const key = uniq();
       const lock = new Locks(key);
-      const thief = new (lockOn(server))(key);
+      const thief = new (lockOn(target()))(key);
       let reason: unknown;
       await lock.using(
         async (signal) => {
-          await raw(server, 'DEL', key);
+          await target().raw('DEL', key);
           expect(await thief.acquire({ ttl: 10_000 })).to.equal(true);
           reason = await aborted(signal);
         },
@@ -354,13 +366,13 @@ describe('Lock', () => {
     });
 
     it("using() aborts fn's signal when renewals cannot get through before the ttl", async () => {
-      const paused = await spawnServer();
-      const lock = new (lockOn(paused))(uniq());
+      const lock = new Locks(uniq());
       let reason: unknown;
       await lock.using(
         async (signal) => {
-          // Write commands (the renewing EVALSHA) hang while the server is paused.
-          await raw(paused, 'CLIENT', 'PAUSE', '800', 'WRITE');
+          // Write commands (the renewing EVALSHA) hang while the servers (every master) are
+          // paused; the pause ends before this test does (its release waits for it).
+          await target().rawAll('CLIENT', 'PAUSE', '800', 'WRITE');
           reason = await aborted(signal, 3000);
         },
         { ttl: 300 },
@@ -372,7 +384,7 @@ describe('Lock', () => {
     it("using() returns fn's result, passes its errors through, and always releases", async () => {
       const lock = new Locks(uniq());
       expect(await lock.using(() => 42, { ttl: 2000 })).to.equal(42);
-      expect(await raw(server, 'EXISTS', lock.key)).to.equal(0);
+      expect(await target().raw('EXISTS', lock.key)).to.equal(0);
       const boom = new Error('boom');
       const caught = await rejects(
         () =>
@@ -385,7 +397,7 @@ describe('Lock', () => {
         Error,
       );
       expect(caught).to.equal(boom);
-      expect(await raw(server, 'EXISTS', lock.key)).to.equal(0);
+      expect(await target().raw('EXISTS', lock.key)).to.equal(0);
     });
   });
 
@@ -393,7 +405,7 @@ describe('Lock', () => {
     it('a waiter acquires the lock when the holder releases it', async () => {
       const key = uniq();
       const holder = new Locks(key);
-      const waiter = new (lockOn(server))(key);
+      const waiter = new (lockOn(target()))(key);
       expect(await holder.acquire({ ttl: 30_000 })).to.equal(true);
       const waiting = waiter.acquire({ ttl: 5000, wait: 10_000 });
       await sleep(100);
@@ -412,10 +424,10 @@ describe('Lock', () => {
       expect(await waiter.acquire({ ttl: 5000, wait: 10_000 })).to.equal(true);
       expect(await waiter.release()).to.equal(true);
 
-      await raw(server, 'SET', key, '');
+      await target().raw('SET', key, '');
       const waiting = waiter.acquire({ ttl: 5000, wait: 10_000 });
       await sleep(150);
-      await raw(server, 'DEL', key);
+      await target().raw('DEL', key);
       expect(await waiting).to.equal(true);
       expect(await waiter.release()).to.equal(true);
     });
@@ -423,7 +435,7 @@ describe('Lock', () => {
     it('gives up after wait: acquire() returns false, using() throws LockNotAcquiredError', async () => {
       const key = uniq();
       const holder = new Locks(key);
-      const waiter = new (lockOn(server))(key);
+      const waiter = new (lockOn(target()))(key);
       expect(await holder.acquire({ ttl: 30_000 })).to.equal(true);
       let start = performance.now();
       expect(await waiter.acquire({ ttl: 1000, wait: 300 })).to.equal(false);
@@ -453,7 +465,7 @@ describe('Lock', () => {
     it("an abort stops the wait: the call rejects with the signal's reason", async () => {
       const key = uniq();
       const holder = new Locks(key);
-      const waiter = new (lockOn(server))(key);
+      const waiter = new (lockOn(target()))(key);
       expect(await holder.acquire({ ttl: 30_000 })).to.equal(true);
 
       const controller = new AbortController();
@@ -482,17 +494,17 @@ describe('Lock', () => {
         Error,
       );
       expect(caughtEarly).to.equal(reason);
-      expect(await raw(server, 'EXISTS', key)).to.equal(0);
+      expect(await target().raw('EXISTS', key)).to.equal(0);
     });
 
     it('does not hammer the server while waiting (bounded calls per second)', async () => {
       const key = uniq();
       const holder = new Locks(key);
-      const waiter = new (lockOn(server))(key);
+      const waiter = new (lockOn(target()))(key);
       expect(await holder.acquire({ ttl: 30_000 })).to.equal(true);
-      const before = await scriptAndBlockCalls(server);
+      const before = await scriptAndBlockCalls(target());
       expect(await waiter.acquire({ ttl: 1000, wait: 1000 })).to.equal(false);
-      const calls = (await scriptAndBlockCalls(server)) - before;
+      const calls = (await scriptAndBlockCalls(target())) - before;
       expect(calls, 'it tried at least once and blocked').to.be.at.least(2);
       expect(calls, 'EVALSHA/EVAL/BLPOP calls in a 1 s wait').to.be.below(60);
       expect(await holder.release()).to.equal(true);
@@ -501,12 +513,12 @@ describe('Lock', () => {
 
   it('works after SCRIPT FLUSH (EVALSHA falls back to EVAL)', async () => {
     const lock = new Locks(uniq());
-    await raw(server, 'SCRIPT', 'FLUSH');
+    await target().rawAll('SCRIPT', 'FLUSH');
     expect(await lock.acquire({ ttl: 2000 })).to.equal(true);
-    await raw(server, 'SCRIPT', 'FLUSH');
+    await target().rawAll('SCRIPT', 'FLUSH');
     expect(await lock.extend(3000)).to.equal(true);
-    await raw(server, 'SCRIPT', 'FLUSH');
+    await target().rawAll('SCRIPT', 'FLUSH');
     expect(await lock.release()).to.equal(true);
-    expect(await raw(server, 'EXISTS', lock.key)).to.equal(0);
+    expect(await target().raw('EXISTS', lock.key)).to.equal(0);
   });
 });

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ArgumentError, Map as RMap, serializer, type Serializer } from '../../src/index.js';
 import type { Connection } from '../../src/index.js';
-import { rejects, uniq } from '../support/helpers.js';
+import { rejects, serializerCases, uniq } from '../support/helpers.js';
 import { onEachTopology } from '../support/targets.js';
 
 onEachTopology('Map', (target) => {
@@ -30,14 +30,7 @@ onEachTopology('Map', (target) => {
     expect(await value.get()).to.equal(null);
   });
 
-  const cases: Array<[string, Serializer<unknown> | undefined, unknown[]]> = [
-    ['none', undefined, ['', '0', 'text']],
-    ['JSON', serializer.JSON, [0, '', false, [], {}, { a: [1] }]],
-    ['String', serializer.String, ['', 'x']],
-    ['Numeric', serializer.Numeric, [0, -1, 2 ** 53 - 1]],
-    ['Typed', serializer.Typed, [0, '', false, [], {}, new Date(0), new Set([0]), 0n]],
-  ];
-  for (const [name, ser, values] of cases) {
+  for (const [name, ser, values] of serializerCases()) {
     it(`round-trips falsy and other values through ${name}`, async () => {
       const Value = mapWith<unknown>(ser);
       for (const v of values) {

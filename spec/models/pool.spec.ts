@@ -2,25 +2,21 @@ import { expect } from 'chai';
 import {
   ArgumentError,
   ConfigError,
-  Connection,
+  type Connection,
   EncodeError,
   serializer,
   WrongTypeError,
   type Serializer,
 } from '../../src/index.js';
 import { Pool } from '../../src/models/pool.js';
-import { closeAll, connectionTo, raw, rejects, uniq } from '../support/helpers.js';
-import type { RedisServer } from '../../tools/redis-server.js';
-import { standalone } from '../support/topology.js';
+import { rejects, serializerCases, uniq } from '../support/helpers.js';
+import { onEachTopology, protocolsNamed, type NamedConnection } from '../support/targets.js';
 
-describe('Pool', () => {
-  let server: RedisServer;
-  let Main: ReturnType<typeof connectionTo>;
-  before(async () => {
-    server = await standalone();
-    Main = connectionTo(server);
+onEachTopology('Pool', (target) => {
+  let Main: typeof Connection;
+  before(() => {
+    Main = target().connection();
   });
-  after(closeAll);
 
   function poolWith<T>(ser?: Serializer<unknown>, connection: typeof Connection = Main) {
     return class extends Pool<T> {
@@ -43,7 +39,7 @@ describe('Pool', () => {
     expect(await pool.pushMany([])).to.equal(0);
     expect(await pool.removeMany([])).to.equal(0);
     expect(await pool.containsMany([])).to.deep.equal([]);
-    expect(await raw(server, 'EXISTS', pool.key)).to.equal(0);
+    expect(await target().raw('EXISTS', pool.key)).to.equal(0);
   });
 
   it('push() of one item says whether it was added; of several, how many', async () => {
@@ -91,17 +87,10 @@ describe('Pool', () => {
     await rejects(() => (pool.push as (...items: string[]) => unknown)(), ArgumentError, /least/);
     await rejects(() => pool.pushMany(['a', null as unknown as string]), EncodeError, /absent/);
     await rejects(() => pool.push(1 as unknown as string), EncodeError, /only strings/);
-    expect(await raw(server, 'EXISTS', pool.key)).to.equal(0);
+    expect(await target().raw('EXISTS', pool.key)).to.equal(0);
   });
 
-  const cases: Array<[string, Serializer<unknown> | undefined, unknown[]]> = [
-    ['none', undefined, ['', '0', 'text']],
-    ['JSON', serializer.JSON, [0, '', false, [], {}, { a: [1] }]],
-    ['String', serializer.String, ['', 'x', '0']],
-    ['Numeric', serializer.Numeric, [0, -1, 2 ** 53 - 1]],
-    ['Typed', serializer.Typed, [0, '', false, [], {}, new Date(0), new Set([0]), 0n]],
-  ];
-  for (const [name, ser, values] of cases) {
+  for (const [name, ser, values] of serializerCases()) {
     it(`round-trips falsy and other items through ${name}`, async () => {
       const Items = poolWith<unknown>(ser);
       const pool = new Items(uniq());
@@ -119,16 +108,16 @@ describe('Pool', () => {
     const Ids = poolWith<number>(serializer.JSON);
     const pool = new Ids(uniq());
     await pool.push(1, 2);
-    expect(await raw(server, 'TYPE', pool.key)).to.equal('set');
-    expect(((await raw(server, 'SMEMBERS', pool.key)) as string[]).sort()).to.deep.equal([
+    expect(await target().raw('TYPE', pool.key)).to.equal('set');
+    expect(((await target().raw('SMEMBERS', pool.key)) as string[]).sort()).to.deep.equal([
       '1',
       '2',
     ]);
-    await raw(server, 'SADD', pool.key, '3');
+    await target().raw('SADD', pool.key, '3');
     expect((await pool.members()).sort()).to.deep.equal([1, 2, 3]);
-    expect(await raw(server, 'SISMEMBER', pool.key, '3')).to.equal(1);
+    expect(await target().raw('SISMEMBER', pool.key, '3')).to.equal(1);
     expect(await pool.remove(3)).to.equal(true);
-    expect(await raw(server, 'SCARD', pool.key)).to.equal(2);
+    expect(await target().raw('SCARD', pool.key)).to.equal(2);
   });
 
   it('reports another Redis type as a WrongTypeError naming the model and key', async () => {
@@ -136,7 +125,7 @@ describe('Pool', () => {
       static override CONNECTION = Main;
     }
     const ports = new FreePorts(uniq());
-    await raw(server, 'RPUSH', ports.key, 'a list');
+    await target().raw('RPUSH', ports.key, 'a list');
     for (const call of [() => ports.push('a'), () => ports.pop(), () => ports.members()]) {
       const error = await rejects(call, WrongTypeError);
       expect(error.model).to.equal('FreePorts');
@@ -150,7 +139,7 @@ describe('Pool', () => {
     const items = Array.from({ length: 2000 }, (_, i) => i);
     const Numbers = poolWith<number>(serializer.Numeric);
     expect(await new Numbers(key).pushMany(items)).to.equal(2000);
-    const connections = [connectionTo(server), connectionTo(server), connectionTo(server)];
+    const connections = [target().connection(), target().connection(), target().connection()];
     const consumers = Array.from({ length: 20 }, (_, i) => {
       const Consumer = poolWith<number>(serializer.Numeric, connections[i % 3]);
       return new Consumer(key);
@@ -201,13 +190,10 @@ describe('Pool', () => {
   });
 
   describe('over RESP2', () => {
-    let Resp2: typeof Connection;
+    let Resp2: NamedConnection;
     before(() => {
-      Resp2 = class extends Connection {
-        static override MASTER = `${server.url}/0?protocol=2`;
-      };
+      Resp2 = target().namedConnection({ protocol: 2 });
     });
-    after(() => Resp2.close());
 
     it('pushes, pops and lists items', async () => {
       const Items = poolWith<unknown>(serializer.JSON, Resp2);
@@ -218,6 +204,9 @@ describe('Pool', () => {
       const popped = [await pool.pop(), ...(await pool.popMany(5))];
       expect(popped).to.have.deep.members([0, '', false]);
       expect(await pool.pop()).to.equal(null);
+      // The connection really spoke RESP2: its clients (on every node that has one) say so.
+      const protocols = await protocolsNamed(target(), Resp2.clientName);
+      expect(new Set(protocols)).to.deep.equal(new Set([2]));
     });
   });
 });

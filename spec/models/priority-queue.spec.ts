@@ -2,44 +2,32 @@ import { expect } from 'chai';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   ArgumentError,
-  Connection,
   EncodeError,
   Map as RMap,
   serializer,
   WrongTypeError,
+  type Connection,
   type Serializer,
 } from '../../src/index.js';
 import { PriorityQueue } from '../../src/models/priority-queue.js';
+import { eventually, rejects, serializerCases, uniq } from '../support/helpers.js';
 import {
+  blockedNamed,
+  clientLines,
   clientsNamed,
-  closeAll,
-  connectionTo,
-  eventually,
-  raw,
-  rejects,
-  uniq,
-} from '../support/helpers.js';
-import type { RedisServer } from '../../tools/redis-server.js';
-import { standalone } from '../support/topology.js';
+  onEachTopology,
+  protocolsNamed,
+  sharedConnections,
+  type NamedConnection,
+} from '../support/targets.js';
 
-/** How many connections with this client name are blocked in a command. */
-async function blockedNamed(server: RedisServer, name: string): Promise<number> {
-  const list = String(await raw(server, 'CLIENT', 'LIST'));
-  return list
-    .split('\n')
-    .filter((line) => line.includes(` name=${name} `) && / flags=\w*b/.test(line)).length;
-}
-
-describe('PriorityQueue', () => {
-  let server: RedisServer;
-  let Main: ReturnType<typeof connectionTo>;
-  let Other: ReturnType<typeof connectionTo>;
-  before(async () => {
-    server = await standalone();
-    Main = connectionTo(server);
-    Other = connectionTo(server);
+onEachTopology('PriorityQueue', (target) => {
+  let Main: NamedConnection;
+  let Other: NamedConnection;
+  before(() => {
+    Main = target().namedConnection();
+    Other = target().namedConnection();
   });
-  after(closeAll);
 
   function queueOn<T>(connection: typeof Connection, ser?: Serializer<unknown>) {
     return class Tasks extends PriorityQueue<T> {
@@ -109,9 +97,9 @@ describe('PriorityQueue', () => {
     const q = new Q(name);
     await q.push({ n: 1 }, 2);
     expect(q.key).to.equal(`app:tasks:${name}`);
-    expect(await raw(server, 'TYPE', `app:tasks:${name}`)).to.equal('zset');
-    expect(Number(await raw(server, 'ZSCORE', q.key, '{"n":1}'))).to.equal(2);
-    await raw(server, 'ZADD', q.key, '1', '{"a":1}');
+    expect(await target().raw('TYPE', `app:tasks:${name}`)).to.equal('zset');
+    expect(Number(await target().raw('ZSCORE', q.key, '{"n":1}'))).to.equal(2);
+    await target().raw('ZADD', q.key, '1', '{"a":1}');
     expect(await q.pop()).to.deep.equal({ a: 1 });
     expect(await q.pop()).to.deep.equal({ n: 1 });
   });
@@ -136,14 +124,7 @@ describe('PriorityQueue', () => {
     expect(await q.exists()).to.equal(false);
   });
 
-  const cases: Array<[string, Serializer<unknown> | undefined, unknown[]]> = [
-    ['none', undefined, ['', '0', 'text']],
-    ['JSON', serializer.JSON, [0, '', false, [], {}, { a: [1] }]],
-    ['String', serializer.String, ['', 'x']],
-    ['Numeric', serializer.Numeric, [0, -1, 2 ** 53 - 1]],
-    ['Typed', serializer.Typed, [0, '', false, [], {}, new Date(0), new Set([0]), 0n]],
-  ];
-  for (const [name, ser, values] of cases) {
+  for (const [name, ser, values] of serializerCases()) {
     it(`round-trips falsy and other values through ${name} (pop, items, blocking pop)`, async () => {
       const Q = queueWith<unknown>(ser);
       const q = new Q(uniq());
@@ -160,39 +141,36 @@ describe('PriorityQueue', () => {
   }
 
   it('works on a RESP2 connection too (scores as strings)', async () => {
-    const name = uniq('resp2');
-    const Resp2 = class extends Connection {
-      static override MASTER = `${server.url}/0?protocol=2&name=${name}`;
-    };
-    try {
-      const Q = queueOn<string>(Resp2);
-      const q = new Q(uniq());
-      await q.pushMany([
-        ['b', 2.5],
-        ['a', -1],
-        ['c', 3],
-      ]);
-      expect(await q.priorityOf('b')).to.equal(2.5);
-      const clients = String(await raw(server, 'CLIENT', 'LIST')).split('\n');
-      expect(
-        clients.filter((l) => l.includes(` name=${name} `) && l.includes(' resp=2')),
-      ).to.have.length(1);
-      expect(await q.popWithPriority()).to.deep.equal({ item: 'a', priority: -1 });
-      expect(await q.popWithPriority({ timeout: 500 })).to.deep.equal({ item: 'b', priority: 2.5 });
-      expect(await q.peek()).to.equal('c');
-      const got: string[] = [];
-      for await (const item of q.consume({ timeout: 100 })) got.push(item);
-      expect(got).to.deep.equal(['c']);
-      expect(await q.pop({ timeout: 50 })).to.equal(null);
-    } finally {
-      await Resp2.close();
-    }
+    const Resp2 = target().namedConnection({ protocol: 2 });
+    const name = Resp2.clientName;
+    const Q = queueOn<string>(Resp2);
+    const q = new Q(uniq());
+    await q.pushMany([
+      ['b', 2.5],
+      ['a', -1],
+      ['c', 3],
+    ]);
+    expect(await q.priorityOf('b')).to.equal(2.5);
+    const shared = sharedConnections(target());
+    await eventually(async () => (await clientsNamed(target(), name)) === shared);
+    expect(await protocolsNamed(target(), name)).to.deep.equal(Array(shared).fill(2));
+    expect(await q.popWithPriority()).to.deep.equal({ item: 'a', priority: -1 });
+    expect(await q.popWithPriority({ timeout: 500 })).to.deep.equal({ item: 'b', priority: 2.5 });
+    expect(await q.peek()).to.equal('c');
+    const got: string[] = [];
+    for await (const item of q.consume({ timeout: 100 })) got.push(item);
+    expect(got).to.deep.equal(['c']);
+    expect(await q.pop({ timeout: 50 })).to.equal(null);
+    // The dedicated connection of the blocking pops spoke RESP2 too.
+    const dedicated = (await clientLines(target(), name)).filter((l) => / cmd=bzpopmin /.test(l));
+    expect(dedicated).to.have.length.at.least(1);
+    expect(dedicated.every((line) => line.includes(' resp=2'))).to.equal(true);
   });
 
   it('a key of another type is a WrongTypeError', async () => {
     const Q = queueWith<string>();
     const q = new Q(uniq());
-    await raw(server, 'LPUSH', q.key, 'x');
+    await target().raw('LPUSH', q.key, 'x');
     await rejects(() => q.push('a', 1), WrongTypeError);
     await rejects(() => q.pop(), WrongTypeError);
     await rejects(() => q.pop({ timeout: 100 }), WrongTypeError);
@@ -205,7 +183,7 @@ describe('PriorityQueue', () => {
       const Q = queueWith<string>();
       const name = uniq();
       const pending = new Q(name).popWithPriority({ timeout: 5000 });
-      await eventually(async () => (await blockedNamed(server, Main.clientName)) === 1);
+      await eventually(async () => (await blockedNamed(target(), Main.clientName)) === 1);
       await new (queueOn<string>(Other))(name).push('late', 7);
       expect(await pending).to.deep.equal({ item: 'late', priority: 7 });
     });
@@ -220,17 +198,19 @@ describe('PriorityQueue', () => {
     });
 
     it('a signal already aborted rejects at once; an abort while blocked rejects and closes', async () => {
-      const Conn = connectionTo(server);
+      const Conn = target().namedConnection();
       const q = new (queueOn<string>(Conn))(uniq());
       await rejects(() => q.pop({ timeout: 0, signal: AbortSignal.abort() }), DOMException);
-      expect(await clientsNamed(server, Conn.clientName)).to.equal(0);
+      expect(await clientsNamed(target(), Conn.clientName)).to.equal(0);
+      expect(await q.size()).to.equal(0); // opens the shared connection (one per master)
+      const shared = sharedConnections(target());
       const controller = new AbortController();
       const pending = q.pop({ timeout: 0, signal: controller.signal });
-      await eventually(async () => (await blockedNamed(server, Conn.clientName)) === 1);
+      await eventually(async () => (await blockedNamed(target(), Conn.clientName)) === 1);
       controller.abort();
       const error = await rejects(() => pending, DOMException);
       expect(error.name).to.equal('AbortError');
-      await eventually(async () => (await clientsNamed(server, Conn.clientName)) === 0);
+      await eventually(async () => (await clientsNamed(target(), Conn.clientName)) === shared);
     });
 
     it('does not delay the other commands of its Connection', async () => {
@@ -243,22 +223,23 @@ describe('PriorityQueue', () => {
       const q = new Q(uniq());
       let popDone = false;
       const pending = q.pop({ timeout: 10_000 }).finally(() => (popDone = true));
-      await eventually(async () => (await blockedNamed(server, Main.clientName)) === 1);
+      await eventually(async () => (await blockedNamed(target(), Main.clientName)) === 1);
       expect(await value.get()).to.equal('v');
       expect(popDone).to.equal(false);
-      await raw(server, 'ZADD', q.key, '1', 'x');
+      await target().raw('ZADD', q.key, '1', 'x');
       expect(await pending).to.equal('x');
     });
   });
 
   it('consume() yields items as they come, lowest first when several wait; abort ends it', async () => {
-    const Conn = connectionTo(server);
+    const Conn = target().namedConnection();
     const q = new (queueOn<number>(Conn, serializer.JSON))(uniq());
     await q.pushMany([
       [3, 3],
       [1, 1],
       [2, 2],
     ]);
+    const shared = sharedConnections(target());
     const controller = new AbortController();
     const got: number[] = [];
     const consuming = (async () => {
@@ -266,18 +247,18 @@ describe('PriorityQueue', () => {
     })();
     await eventually(() => got.length === 3);
     expect(got).to.deep.equal([1, 2, 3]);
-    await eventually(async () => (await blockedNamed(server, Conn.clientName)) === 1);
+    await eventually(async () => (await blockedNamed(target(), Conn.clientName)) === 1);
     await new (queueOn<number>(Other, serializer.JSON))(q.key).push(4, 100);
     await eventually(() => got.length === 4);
     expect(got).to.deep.equal([1, 2, 3, 4]);
     controller.abort();
     await consuming;
-    await eventually(async () => (await clientsNamed(server, Conn.clientName)) <= 1);
-    expect(await blockedNamed(server, Conn.clientName)).to.equal(0);
+    await eventually(async () => (await clientsNamed(target(), Conn.clientName)) === shared);
+    expect(await blockedNamed(target(), Conn.clientName)).to.equal(0);
   });
 
   it('20 consumers on several connections get each of 2,000 items exactly once (ZPOPMIN is atomic)', async () => {
-    const connections = [Main, Other, connectionTo(server), connectionTo(server)];
+    const connections = [Main, Other, target().namedConnection(), target().namedConnection()];
     const name = uniq();
     const total = 2000;
     const seen: number[] = [];
@@ -300,6 +281,6 @@ describe('PriorityQueue', () => {
     await Promise.all(workers);
     expect(seen.length).to.equal(total);
     expect(new Set(seen).size).to.equal(total);
-    expect(await raw(server, 'EXISTS', name)).to.equal(0);
+    expect(await target().raw('EXISTS', name)).to.equal(0);
   });
 });

@@ -7,47 +7,57 @@ import {
   Map as RMap,
   serializer,
   WrongTypeError,
+  type Connection,
   type Serializer,
 } from '../../src/index.js';
 import { Queue } from '../../src/models/queue.js';
+import { eventually, rejects, serializerCases, uniq } from '../support/helpers.js';
 import {
+  blockedIds,
+  blockedNamed,
   clientsNamed,
-  closeAll,
-  connectionTo,
-  eventually,
-  raw,
-  rejects,
-  uniq,
-} from '../support/helpers.js';
-import type { RedisServer } from '../../tools/redis-server.js';
-import { standalone } from '../support/topology.js';
+  commandCalls,
+  onEachTopology,
+  sharedConnections,
+  type NamedConnection,
+  type Target,
+} from '../support/targets.js';
 
-/** The ids of the connections with this client name blocked in a command on the server. */
-async function blockedIds(server: RedisServer, name: string): Promise<string[]> {
-  const list = String(await raw(server, 'CLIENT', 'LIST'));
-  return list
-    .split('\n')
-    .filter((line) => line.includes(` name=${name} `) && / flags=\w*b/.test(line))
-    .map((line) => /^id=(\d+)/.exec(line)?.[1] ?? '?');
+/** The position (in `rawAll` order) of the master holding `key`'s slot; 0 on a standalone server. */
+async function ownerOf(target: Target, key: string): Promise<number> {
+  if (target.kind === 'standalone') return 0;
+  const slot = Number(await target.raw('CLUSTER', 'KEYSLOT', key));
+  const holds = (range: string): boolean => {
+    const [low, high = low] = range.split('-').map(Number);
+    return slot >= low && slot <= high;
+  };
+  return (await target.rawAll('CLUSTER', 'NODES')).findIndex((view) =>
+    String(view)
+      .split('\n')
+      .some((line) => line.includes('myself') && line.split(' ').slice(8).some(holds)),
+  );
 }
 
-/** How many connections with this client name are blocked in a command. */
-async function blockedNamed(server: RedisServer, name: string): Promise<number> {
-  return (await blockedIds(server, name)).length;
+/** How many `CLIENT UNBLOCK` each node has run so far. */
+function unblockCalls(target: Target): Promise<number[]> {
+  return commandCalls(target, 'client|unblock');
 }
 
-describe('Queue', () => {
-  let server: RedisServer;
-  let Main: ReturnType<typeof connectionTo>;
-  let Other: ReturnType<typeof connectionTo>;
-  before(async () => {
-    server = await standalone();
-    Main = connectionTo(server);
-    Other = connectionTo(server);
+/** The nodes whose `CLIENT UNBLOCK` count grew since `before`. */
+async function unblockedOn(target: Target, before: number[]): Promise<number[]> {
+  const after = await unblockCalls(target);
+  return after.flatMap((calls, node) => (calls > before[node] ? [node] : []));
+}
+
+onEachTopology('Queue', (target) => {
+  let Main: NamedConnection;
+  let Other: NamedConnection;
+  before(() => {
+    Main = target().namedConnection();
+    Other = target().namedConnection();
   });
-  after(closeAll);
 
-  function queueOn<T>(connection: ReturnType<typeof connectionTo>, ser?: Serializer<unknown>) {
+  function queueOn<T>(connection: typeof Connection, ser?: Serializer<unknown>) {
     return class Jobs extends Queue<T> {
       static override CONNECTION = connection;
       static override SERIALIZER = ser;
@@ -89,11 +99,11 @@ describe('Queue', () => {
     const q = new Q(name);
     await q.push({ n: 1 }, { n: 2 });
     expect(q.key).to.equal(`app:jobs:${name}`);
-    expect(await raw(server, 'TYPE', `app:jobs:${name}`)).to.equal('list');
-    expect(await raw(server, 'LRANGE', q.key, '0', '-1')).to.deep.equal(['{"n":2}', '{"n":1}']);
-    expect(await raw(server, 'RPOP', q.key)).to.equal('{"n":1}');
+    expect(await target().raw('TYPE', `app:jobs:${name}`)).to.equal('list');
+    expect(await target().raw('LRANGE', q.key, '0', '-1')).to.deep.equal(['{"n":2}', '{"n":1}']);
+    expect(await target().raw('RPOP', q.key)).to.equal('{"n":1}');
     // A value pushed by a plain client (or by the Python redisext) is popped by the model.
-    await raw(server, 'LPUSH', q.key, '{"a":1}');
+    await target().raw('LPUSH', q.key, '{"a":1}');
     expect(await q.pop()).to.deep.equal({ n: 2 });
     expect(await q.pop()).to.deep.equal({ a: 1 });
   });
@@ -107,14 +117,7 @@ describe('Queue', () => {
     expect(await q.exists()).to.equal(false);
   });
 
-  const cases: Array<[string, Serializer<unknown> | undefined, unknown[]]> = [
-    ['none', undefined, ['', '0', 'text']],
-    ['JSON', serializer.JSON, [0, '', false, [], {}, { a: [1] }]],
-    ['String', serializer.String, ['', 'x']],
-    ['Numeric', serializer.Numeric, [0, -1, 2 ** 53 - 1]],
-    ['Typed', serializer.Typed, [0, '', false, [], {}, new Date(0), new Set([0]), 0n]],
-  ];
-  for (const [name, ser, values] of cases) {
+  for (const [name, ser, values] of serializerCases()) {
     it(`round-trips falsy and other values through ${name} (pop, items, blocking pop)`, async () => {
       const Q = queueWith<unknown>(ser);
       const q = new Q(uniq());
@@ -133,7 +136,7 @@ describe('Queue', () => {
   it('a value the serializer cannot decode is a DecodeError naming the model', async () => {
     const Q = queueWith<unknown>(serializer.JSON);
     const q = new Q(uniq());
-    await raw(server, 'LPUSH', q.key, 'not json');
+    await target().raw('LPUSH', q.key, 'not json');
     const error = await rejects(() => q.pop(), DecodeError, /Jobs/);
     expect(error.key).to.equal(q.key);
   });
@@ -141,7 +144,7 @@ describe('Queue', () => {
   it('a key of another type is a WrongTypeError, blocking pop included', async () => {
     const Q = queueWith<string>();
     const q = new Q(uniq());
-    await raw(server, 'SET', q.key, 'x');
+    await target().raw('SET', q.key, 'x');
     await rejects(() => q.push('a'), WrongTypeError);
     await rejects(() => q.pop(), WrongTypeError);
     await rejects(() => q.pop({ timeout: 100 }), WrongTypeError);
@@ -160,7 +163,7 @@ describe('Queue', () => {
       const OtherQ = queueOn<string>(Other);
       const name = uniq();
       const pending = new Q(name).pop({ timeout: 5000 });
-      await eventually(async () => (await blockedNamed(server, Main.clientName)) === 1);
+      await eventually(async () => (await blockedNamed(target(), Main.clientName)) === 1);
       await new OtherQ(name).push('late');
       expect(await pending).to.equal('late');
     });
@@ -179,21 +182,21 @@ describe('Queue', () => {
       const pending = q.pop({ timeout: 0 }).finally(() => (done = true));
       await sleep(300);
       expect(done).to.equal(false);
-      await raw(server, 'LPUSH', q.key, 'finally');
+      await target().raw('LPUSH', q.key, 'finally');
       expect(await pending).to.equal('finally');
     });
 
     it('validates the timeout before sending anything', async () => {
-      const Lonely = connectionTo(server);
+      const Lonely = target().namedConnection();
       const q = new (queueOn<string>(Lonely))(uniq());
       for (const timeout of [-1, 1.5, NaN, Infinity]) {
         await rejects(() => q.pop({ timeout }), ArgumentError, /milliseconds/);
       }
-      expect(await clientsNamed(server, Lonely.clientName)).to.equal(0);
+      expect(await clientsNamed(target(), Lonely.clientName)).to.equal(0);
     });
 
     it('a signal already aborted rejects at once, without connecting', async () => {
-      const Lonely = connectionTo(server);
+      const Lonely = target().namedConnection();
       const q = new (queueOn<string>(Lonely))(uniq());
       const reason = new Error('stopped');
       await rejects(
@@ -201,22 +204,30 @@ describe('Queue', () => {
         Error,
         /^stopped$/,
       );
-      expect(await clientsNamed(server, Lonely.clientName)).to.equal(0);
+      expect(await clientsNamed(target(), Lonely.clientName)).to.equal(0);
     });
 
     it('aborting a blocked pop rejects with the reason and closes its connection', async () => {
-      const Conn = connectionTo(server);
+      const Conn = target().namedConnection();
       const q = new (queueOn<string>(Conn))(uniq());
-      expect(await q.size()).to.equal(0); // opens the shared connection
+      expect(await q.size()).to.equal(0); // opens the shared connection (one per master)
+      const shared = sharedConnections(target());
+      const owner = await ownerOf(target(), q.key);
       const controller = new AbortController();
       const pending = q.pop({ timeout: 0, signal: controller.signal });
-      await eventually(async () => (await blockedNamed(server, Conn.clientName)) === 1);
-      expect(await clientsNamed(server, Conn.clientName)).to.equal(2);
+      await eventually(async () => (await blockedNamed(target(), Conn.clientName)) === 1);
+      // Blocked on the master of the key's slot.
+      const [blocked] = await blockedIds(target(), Conn.clientName);
+      expect(blocked.split(':')[0]).to.equal(String(owner));
+      await eventually(async () => (await clientsNamed(target(), Conn.clientName)) === shared + 1);
+      const unblocks = await unblockCalls(target());
       controller.abort();
       const error = await rejects(() => pending, DOMException);
       expect(error.name).to.equal('AbortError');
-      await eventually(async () => (await clientsNamed(server, Conn.clientName)) === 1);
-      expect(await blockedNamed(server, Conn.clientName)).to.equal(0);
+      // Ended by CLIENT UNBLOCK sent to that same node (not by closing the connection).
+      expect(await unblockedOn(target(), unblocks)).to.deep.equal([owner]);
+      await eventually(async () => (await clientsNamed(target(), Conn.clientName)) === shared);
+      expect(await blockedNamed(target(), Conn.clientName)).to.equal(0);
     });
 
     it('an abort racing with a push never loses the item', async () => {
@@ -228,7 +239,7 @@ describe('Queue', () => {
         const name = uniq();
         const controller = new AbortController();
         const pending = new Q(name).pop({ timeout: 0, signal: controller.signal });
-        await eventually(async () => (await blockedNamed(server, Main.clientName)) >= 1);
+        await eventually(async () => (await blockedNamed(target(), Main.clientName)) >= 1);
         const outcome = pending.then(
           (item) => item,
           (error: Error) => error,
@@ -256,7 +267,7 @@ describe('Queue', () => {
           delivered++;
           expect(left).to.equal(0);
         }
-        await eventually(async () => (await blockedNamed(server, Main.clientName)) === 0);
+        await eventually(async () => (await blockedNamed(target(), Main.clientName)) === 0);
       }
       expect(aborted).to.be.at.least(10);
       expect(delivered + aborted).to.equal(30);
@@ -272,17 +283,17 @@ describe('Queue', () => {
       const q = new Q(uniq());
       let popDone = false;
       const pending = q.pop({ timeout: 10_000 }).finally(() => (popDone = true));
-      await eventually(async () => (await blockedNamed(server, Main.clientName)) === 1);
+      await eventually(async () => (await blockedNamed(target(), Main.clientName)) === 1);
       expect(await value.get()).to.equal('v');
       expect(popDone, 'the get resolved while the pop was still waiting').to.equal(false);
-      await raw(server, 'LPUSH', q.key, 'x');
+      await target().raw('LPUSH', q.key, 'x');
       expect(await pending).to.equal('x');
     });
   });
 
   describe('consume()', () => {
     it('yields items pushed after it started, in FIFO order, on ONE connection; abort ends it', async () => {
-      const Conn = connectionTo(server);
+      const Conn = target().namedConnection();
       const q = new (queueOn<number>(Conn, serializer.JSON))(uniq());
       const producer = new (queueOn<number>(Other, serializer.JSON))(q.key);
       expect(await q.size()).to.equal(0); // the shared connection
@@ -297,26 +308,29 @@ describe('Queue', () => {
           got.push(item);
         }
       })();
-      await eventually(async () => (await blockedNamed(server, Conn.clientName)) === 1);
-      const [first] = await blockedIds(server, Conn.clientName);
+      await eventually(async () => (await blockedNamed(target(), Conn.clientName)) === 1);
+      const [first] = await blockedIds(target(), Conn.clientName);
+      expect(first.split(':')[0]).to.equal(String(await ownerOf(target(), q.key)));
       for (let i = 0; i < 5; i++) await producer.push(i * 2, i * 2 + 1);
       await eventually(() => got.length === 10);
       expect(got).to.deep.equal([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
       expect(await sidePop).to.equal(null);
       // One dedicated connection for the whole iteration.
-      await eventually(async () => (await blockedNamed(server, Conn.clientName)) === 1);
-      expect(await blockedIds(server, Conn.clientName)).to.deep.equal([first]);
-      const before = await clientsNamed(server, Conn.clientName);
+      await eventually(async () => (await blockedNamed(target(), Conn.clientName)) === 1);
+      expect(await blockedIds(target(), Conn.clientName)).to.deep.equal([first]);
+      const before = await clientsNamed(target(), Conn.clientName);
+      const unblocks = await unblockCalls(target());
       controller.abort();
       await consuming; // completes without an error
+      expect(await unblockedOn(target(), unblocks)).to.deep.equal([Number(first.split(':')[0])]);
       // The consuming connection is gone (the shared one and the idle one of the other pop stay).
-      await eventually(async () => (await clientsNamed(server, Conn.clientName)) === before - 1);
-      expect(await blockedNamed(server, Conn.clientName)).to.equal(0);
+      await eventually(async () => (await clientsNamed(target(), Conn.clientName)) === before - 1);
+      expect(await blockedNamed(target(), Conn.clientName)).to.equal(0);
       expect(await q.size()).to.equal(0);
     });
 
     it('stops when the consumer breaks out, releasing its connection for reuse', async () => {
-      const Conn = connectionTo(server);
+      const Conn = target().namedConnection();
       const q = new (queueOn<string>(Conn))(uniq());
       await q.push('a', 'b', 'c');
       const got: string[] = [];
@@ -326,10 +340,10 @@ describe('Queue', () => {
       }
       expect(got).to.deep.equal(['a', 'b']);
       expect(await q.items()).to.deep.equal(['c']);
-      expect(await blockedNamed(server, Conn.clientName)).to.equal(0);
-      const dedicated = await clientsNamed(server, Conn.clientName);
+      expect(await blockedNamed(target(), Conn.clientName)).to.equal(0);
+      const dedicated = await clientsNamed(target(), Conn.clientName);
       expect(await q.pop({ timeout: 100 })).to.equal('c');
-      expect(await clientsNamed(server, Conn.clientName)).to.equal(dedicated);
+      expect(await clientsNamed(target(), Conn.clientName)).to.equal(dedicated);
     });
 
     it('with a timeout, ends after that long without an item', async () => {
@@ -342,19 +356,19 @@ describe('Queue', () => {
     });
 
     it('an already aborted signal ends it at once; bad options throw', async () => {
-      const Lonely = connectionTo(server);
+      const Lonely = target().namedConnection();
       const q = new (queueOn<string>(Lonely))(uniq());
-      await raw(server, 'LPUSH', q.key, 'kept');
+      await target().raw('LPUSH', q.key, 'kept');
       for await (const _ of q.consume({ signal: AbortSignal.abort() })) expect.fail('aborted');
       expect(() => q.consume({ timeout: -5 })).to.throw(ArgumentError);
-      expect(await clientsNamed(server, Lonely.clientName)).to.equal(0);
-      expect(await raw(server, 'LLEN', q.key)).to.equal(1);
+      expect(await clientsNamed(target(), Lonely.clientName)).to.equal(0);
+      expect(await target().raw('LLEN', q.key)).to.equal(1);
     });
 
     it('a value that cannot be decoded ends the iteration with a DecodeError', async () => {
       const Q = queueWith<unknown>(serializer.JSON);
       const q = new Q(uniq());
-      await raw(server, 'LPUSH', q.key, '1', 'oops', '2');
+      await target().raw('LPUSH', q.key, '1', 'oops', '2');
       const got: unknown[] = [];
       await rejects(async () => {
         for await (const item of q.consume({ timeout: 100 })) got.push(item);
@@ -365,7 +379,7 @@ describe('Queue', () => {
   });
 
   it('20 consumers on several connections get each of 2,000 items exactly once', async () => {
-    const connections = [Main, Other, connectionTo(server), connectionTo(server)];
+    const connections = [Main, Other, target().namedConnection(), target().namedConnection()];
     const name = uniq();
     const total = 2000;
     const seen: number[] = [];
@@ -388,6 +402,6 @@ describe('Queue', () => {
     await Promise.all(workers);
     expect(seen.length).to.equal(total);
     expect(new Set(seen).size).to.equal(total);
-    expect(await raw(server, 'EXISTS', name)).to.equal(0);
+    expect(await target().raw('EXISTS', name)).to.equal(0);
   });
 });

@@ -2,25 +2,21 @@ import { expect } from 'chai';
 import {
   ArgumentError,
   ConfigError,
-  Connection,
+  type Connection,
   EncodeError,
   serializer,
   WrongTypeError,
   type Serializer,
 } from '../../src/index.js';
 import { exclusive, SortedSet, type ScoreBound } from '../../src/models/sorted-set.js';
-import { closeAll, connectionTo, raw, rejects, uniq } from '../support/helpers.js';
-import type { RedisServer } from '../../tools/redis-server.js';
-import { standalone } from '../support/topology.js';
+import { rejects, serializerCases, uniq } from '../support/helpers.js';
+import { onEachTopology } from '../support/targets.js';
 
-describe('SortedSet', () => {
-  let server: RedisServer;
-  let Main: ReturnType<typeof connectionTo>;
-  before(async () => {
-    server = await standalone();
-    Main = connectionTo(server);
+onEachTopology('SortedSet', (target) => {
+  let Main: typeof Connection;
+  before(() => {
+    Main = target().connection();
   });
-  after(closeAll);
 
   function setWith<T>(ser?: Serializer<unknown>, connection: typeof Connection = Main) {
     return class extends SortedSet<T> {
@@ -64,7 +60,7 @@ describe('SortedSet', () => {
     expect(await board.clean()).to.equal(false);
     expect(await board.addMany([])).to.equal(0);
     expect(await board.scoreMany([])).to.deep.equal([]);
-    expect(await raw(server, 'EXISTS', board.key)).to.equal(0);
+    expect(await target().raw('EXISTS', board.key)).to.equal(0);
   });
 
   it('add() says whether the element is new; members() lists the highest score first', async () => {
@@ -106,9 +102,9 @@ describe('SortedSet', () => {
     ];
     for (const [element, score] of scores) await board.add(element, score);
     for (const [element, score] of scores) expect(await board.score(element)).to.equal(score);
-    expect(await raw(server, 'ZSCORE', board.key, 'top')).to.equal(Infinity);
-    expect(await raw(server, 'ZSCORE', board.key, 'bottom')).to.equal(-Infinity);
-    expect(await raw(server, 'ZRANGEBYSCORE', board.key, '(1e300', '+inf')).to.deep.equal(['top']);
+    expect(await target().raw('ZSCORE', board.key, 'top')).to.equal(Infinity);
+    expect(await target().raw('ZSCORE', board.key, 'bottom')).to.equal(-Infinity);
+    expect(await target().raw('ZRANGEBYSCORE', board.key, '(1e300', '+inf')).to.deep.equal(['top']);
     expect(await board.members({ withScores: true })).to.deep.equal(
       [...scores].sort((x, y) => y[1] - x[1]),
     );
@@ -252,7 +248,7 @@ describe('SortedSet', () => {
     expect(await board.members()).to.deep.equal(['e', 'd']);
     expect(await board.clean()).to.equal(true);
     expect(await board.clean()).to.equal(false);
-    expect(await raw(server, 'EXISTS', board.key)).to.equal(0);
+    expect(await target().raw('EXISTS', board.key)).to.equal(0);
   });
 
   it('popMax()/popMin() remove and return the extremes with their scores', async () => {
@@ -262,14 +258,7 @@ describe('SortedSet', () => {
     expect(await board.members()).to.deep.equal(['d', 'c', 'b']);
   });
 
-  const cases: Array<[string, Serializer<unknown> | undefined, unknown[]]> = [
-    ['none', undefined, ['', '0', 'text']],
-    ['JSON', serializer.JSON, [0, '', false, [], {}, { a: [1] }]],
-    ['String', serializer.String, ['', 'x', '0']],
-    ['Numeric', serializer.Numeric, [0, -1, 2 ** 53 - 1]],
-    ['Typed', serializer.Typed, [0, '', false, [], {}, new Date(0), new Set([0]), 0n]],
-  ];
-  for (const [name, ser, values] of cases) {
+  for (const [name, ser, values] of serializerCases()) {
     it(`round-trips falsy and other elements through ${name}`, async () => {
       const Board = setWith<unknown>(ser);
       const board = new Board(uniq());
@@ -293,19 +282,19 @@ describe('SortedSet', () => {
     const board = new Board(uniq());
     await board.add({ id: 1 }, 10);
     await board.add({ id: 2 }, 20);
-    expect(await raw(server, 'TYPE', board.key)).to.equal('zset');
-    expect(await raw(server, 'ZREVRANGE', board.key, '0', '-1')).to.deep.equal([
+    expect(await target().raw('TYPE', board.key)).to.equal('zset');
+    expect(await target().raw('ZREVRANGE', board.key, '0', '-1')).to.deep.equal([
       '{"id":2}',
       '{"id":1}',
     ]);
-    await raw(server, 'ZADD', board.key, '15.5', '{"id":3}');
+    await target().raw('ZADD', board.key, '15.5', '{"id":3}');
     expect(await board.members({ withScores: true })).to.deep.equal([
       [{ id: 2 }, 20],
       [{ id: 3 }, 15.5],
       [{ id: 1 }, 10],
     ]);
     await board.incr({ id: 1 }, 100);
-    expect(await raw(server, 'ZSCORE', board.key, '{"id":1}')).to.equal(110);
+    expect(await target().raw('ZSCORE', board.key, '{"id":1}')).to.equal(110);
   });
 
   it('reports another Redis type as a WrongTypeError naming the model and key', async () => {
@@ -313,7 +302,7 @@ describe('SortedSet', () => {
       static override CONNECTION = Main;
     }
     const board = new Leaderboard(uniq());
-    await raw(server, 'SADD', board.key, 'a set');
+    await target().raw('SADD', board.key, 'a set');
     for (const call of [
       () => board.add('a', 1),
       () => board.members(),
@@ -364,11 +353,8 @@ describe('SortedSet', () => {
   describe('over RESP2', () => {
     let Resp2: typeof Connection;
     before(() => {
-      Resp2 = class extends Connection {
-        static override MASTER = `${server.url}/0?protocol=2`;
-      };
+      Resp2 = target().connection({ protocol: 2 });
     });
-    after(() => Resp2.close());
 
     it('decodes string scores and flat WITHSCORES arrays', async () => {
       const Board = setWith<string>(undefined, Resp2);
@@ -379,8 +365,7 @@ describe('SortedSet', () => {
         ['high', Infinity],
       ]);
       // The connection really speaks RESP2: scores come back as strings in a flat array.
-      const client = await Resp2.client();
-      expect(await client.sendCommand(['ZSCORE', board.key, 'mid'])).to.equal('1.5');
+      expect(await target().sendThrough(Resp2, ['ZSCORE', board.key, 'mid'])).to.equal('1.5');
       expect(await board.score('mid')).to.equal(1.5);
       expect(await board.score('high')).to.equal(Infinity);
       expect(await board.score('low')).to.equal(-Infinity);

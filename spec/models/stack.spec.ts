@@ -5,41 +5,28 @@ import {
   Map as RMap,
   serializer,
   WrongTypeError,
+  type Connection,
   type Serializer,
 } from '../../src/index.js';
 import { Stack } from '../../src/models/stack.js';
+import { eventually, rejects, serializerCases, uniq } from '../support/helpers.js';
 import {
+  blockedNamed,
   clientsNamed,
-  closeAll,
-  connectionTo,
-  eventually,
-  raw,
-  rejects,
-  uniq,
-} from '../support/helpers.js';
-import type { RedisServer } from '../../tools/redis-server.js';
-import { standalone } from '../support/topology.js';
+  onEachTopology,
+  sharedConnections,
+  type NamedConnection,
+} from '../support/targets.js';
 
-/** How many connections with this client name are blocked in a command. */
-async function blockedNamed(server: RedisServer, name: string): Promise<number> {
-  const list = String(await raw(server, 'CLIENT', 'LIST'));
-  return list
-    .split('\n')
-    .filter((line) => line.includes(` name=${name} `) && / flags=\w*b/.test(line)).length;
-}
-
-describe('Stack', () => {
-  let server: RedisServer;
-  let Main: ReturnType<typeof connectionTo>;
-  let Other: ReturnType<typeof connectionTo>;
-  before(async () => {
-    server = await standalone();
-    Main = connectionTo(server);
-    Other = connectionTo(server);
+onEachTopology('Stack', (target) => {
+  let Main: NamedConnection;
+  let Other: NamedConnection;
+  before(() => {
+    Main = target().namedConnection();
+    Other = target().namedConnection();
   });
-  after(closeAll);
 
-  function stackOn<T>(connection: ReturnType<typeof connectionTo>, ser?: Serializer<unknown>) {
+  function stackOn<T>(connection: typeof Connection, ser?: Serializer<unknown>) {
     return class History extends Stack<T> {
       static override CONNECTION = connection;
       static override SERIALIZER = ser;
@@ -79,11 +66,11 @@ describe('Stack', () => {
     const name = uniq();
     const s = new S(name);
     await s.push({ n: 1 }, { n: 2 });
-    expect(await raw(server, 'TYPE', `app:hist:${name}`)).to.equal('list');
-    expect(await raw(server, 'LINDEX', s.key, '0')).to.equal('{"n":2}');
-    await raw(server, 'LPUSH', s.key, '{"a":1}');
+    expect(await target().raw('TYPE', `app:hist:${name}`)).to.equal('list');
+    expect(await target().raw('LINDEX', s.key, '0')).to.equal('{"n":2}');
+    await target().raw('LPUSH', s.key, '{"a":1}');
     expect(await s.pop()).to.deep.equal({ a: 1 });
-    expect(await raw(server, 'LPOP', s.key)).to.equal('{"n":2}');
+    expect(await target().raw('LPOP', s.key)).to.equal('{"n":2}');
     expect(await s.pop()).to.deep.equal({ n: 1 });
   });
 
@@ -95,14 +82,7 @@ describe('Stack', () => {
     expect(await s.exists()).to.equal(false);
   });
 
-  const cases: Array<[string, Serializer<unknown> | undefined, unknown[]]> = [
-    ['none', undefined, ['', '0', 'text']],
-    ['JSON', serializer.JSON, [0, '', false, [], {}, { a: [1] }]],
-    ['String', serializer.String, ['', 'x']],
-    ['Numeric', serializer.Numeric, [0, -1, 2 ** 53 - 1]],
-    ['Typed', serializer.Typed, [0, '', false, [], {}, new Date(0), new Set([0]), 0n]],
-  ];
-  for (const [name, ser, values] of cases) {
+  for (const [name, ser, values] of serializerCases()) {
     it(`round-trips falsy and other values through ${name} (pop, items, blocking pop)`, async () => {
       const S = stackWith<unknown>(ser);
       const s = new S(uniq());
@@ -121,7 +101,7 @@ describe('Stack', () => {
   it('a key of another type is a WrongTypeError', async () => {
     const S = stackWith<string>();
     const s = new S(uniq());
-    await raw(server, 'HSET', s.key, 'f', 'v');
+    await target().raw('HSET', s.key, 'f', 'v');
     await rejects(() => s.push('a'), WrongTypeError);
     await rejects(() => s.pop(), WrongTypeError);
     await rejects(() => s.pop({ timeout: 100 }), WrongTypeError);
@@ -134,7 +114,7 @@ describe('Stack', () => {
       const S = stackWith<string>();
       const name = uniq();
       const pending = new S(name).pop({ timeout: 5000 });
-      await eventually(async () => (await blockedNamed(server, Main.clientName)) === 1);
+      await eventually(async () => (await blockedNamed(target(), Main.clientName)) === 1);
       await new (stackOn<string>(Other))(name).push('late');
       expect(await pending).to.equal('late');
     });
@@ -149,16 +129,18 @@ describe('Stack', () => {
     });
 
     it('a signal already aborted rejects at once; an abort while blocked rejects and closes', async () => {
-      const Conn = connectionTo(server);
+      const Conn = target().namedConnection();
       const s = new (stackOn<string>(Conn))(uniq());
       await rejects(() => s.pop({ timeout: 0, signal: AbortSignal.abort() }), DOMException);
-      expect(await clientsNamed(server, Conn.clientName)).to.equal(0);
+      expect(await clientsNamed(target(), Conn.clientName)).to.equal(0);
+      expect(await s.size()).to.equal(0); // opens the shared connection (one per master)
+      const shared = sharedConnections(target());
       const controller = new AbortController();
       const pending = s.pop({ timeout: 0, signal: controller.signal });
-      await eventually(async () => (await blockedNamed(server, Conn.clientName)) === 1);
+      await eventually(async () => (await blockedNamed(target(), Conn.clientName)) === 1);
       controller.abort(new Error('enough'));
       await rejects(() => pending, Error, /^enough$/);
-      await eventually(async () => (await clientsNamed(server, Conn.clientName)) === 0);
+      await eventually(async () => (await clientsNamed(target(), Conn.clientName)) === shared);
     });
 
     it('does not delay the other commands of its Connection', async () => {
@@ -171,10 +153,10 @@ describe('Stack', () => {
       const s = new S(uniq());
       let popDone = false;
       const pending = s.pop({ timeout: 10_000 }).finally(() => (popDone = true));
-      await eventually(async () => (await blockedNamed(server, Main.clientName)) === 1);
+      await eventually(async () => (await blockedNamed(target(), Main.clientName)) === 1);
       expect(await value.get()).to.equal('v');
       expect(popDone).to.equal(false);
-      await raw(server, 'LPUSH', s.key, 'x');
+      await target().raw('LPUSH', s.key, 'x');
       expect(await pending).to.equal('x');
     });
   });

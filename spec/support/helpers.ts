@@ -1,7 +1,12 @@
 import { expect } from 'chai';
 import { createClient } from 'redis';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Connection, type ConnectionOptions } from '../../src/index.js';
+import {
+  Connection,
+  serializer,
+  type ConnectionOptions,
+  type Serializer,
+} from '../../src/index.js';
 import type { RedisServer } from '../../tools/redis-server.js';
 
 let counter = 0;
@@ -60,6 +65,28 @@ export async function raw(server: RedisServer, ...args: string[]): Promise<unkno
 export async function clientsNamed(server: RedisServer, name: string): Promise<number> {
   const list = String(await raw(server, 'CLIENT', 'LIST'));
   return list.split('\n').filter((line) => line.includes(` name=${name} `)).length;
+}
+
+/** One row of {@link serializerCases}: a label, the serializer (undefined: none), its values. */
+export type SerializerCase = [
+  name: string,
+  serializer: Serializer<unknown> | undefined,
+  values: unknown[],
+];
+
+/**
+ * Values each serializer must round-trip, the falsy ones (0, '', false, [], {}) included, for
+ * the models' round-trip tests. Distinct values in each row (set members and queue items stay
+ * apart); fresh arrays on each call.
+ */
+export function serializerCases(): SerializerCase[] {
+  return [
+    ['none', undefined, ['', '0', 'text', 'ünïcødé']],
+    ['JSON', serializer.JSON, [0, '', false, [], {}, { a: [1] }]],
+    ['String', serializer.String, ['', 'x', '0']],
+    ['Numeric', serializer.Numeric, [0, -1, 2 ** 53 - 1]],
+    ['Typed', serializer.Typed, [0, '', false, [], {}, new Date(0), new Set([0]), 0n]],
+  ];
 }
 
 /** Polls until `check` returns true, or fails after `timeoutMs`. */

@@ -2,23 +2,77 @@ import { createCluster } from 'redis';
 import { Connection, type ConnectionOptions } from '../../src/index.js';
 import type { RedisServer } from '../../tools/redis-server.js';
 import { cluster } from './cluster.js';
-import { connectionTo, raw, track } from './helpers.js';
+import { connectionTo, raw, track, uniq } from './helpers.js';
 import { once, standalone } from './topology.js';
 
 /** The topologies the model specs run on. */
 export type TopologyKind = 'standalone' | 'cluster';
 
+/** How a spec wants its Connection class built. */
+export interface ConnectionExtra {
+  /** Whether blocking commands reuse idle dedicated connections (default true). */
+  reuse?: boolean;
+  /** The Connection's OPTIONS. */
+  options?: ConnectionOptions;
+  /**
+   * The RESP version its clients speak, shared and dedicated (node-redis' `RESP` client option,
+   * set over `options.client`). Default: the library's, RESP3.
+   */
+  protocol?: 2 | 3;
+}
+
+/** A Connection class whose clients (shared and dedicated) all carry one unique client name. */
+export type NamedConnection = typeof Connection & { readonly clientName: string };
+
 /** What a model spec needs from a topology. */
 export interface Target {
   readonly kind: TopologyKind;
+  /** How many masters the topology has: 1 on a standalone server, 3 on the cluster. */
+  readonly masters: number;
   /** A fresh Connection class on this topology (closed after the run). */
-  connection(extra?: { reuse?: boolean; options?: ConnectionOptions }): typeof Connection;
+  connection(extra?: ConnectionExtra): typeof Connection;
+  /**
+   * A fresh Connection class whose clients carry a unique name (`clientName`), so that
+   * {@link clientsNamed}, {@link blockedNamed}... can find them in CLIENT LIST on every node.
+   */
+  namedConnection(extra?: ConnectionExtra): NamedConnection;
   /** A raw command, sent to the server holding `args[1]` (the key) on a cluster. */
   raw(...args: string[]): Promise<unknown>;
   /** A raw command sent to every master (keyless commands: INFO, SCRIPT FLUSH...). */
   rawAll(...args: string[]): Promise<unknown[]>;
+  /**
+   * A raw command sent through a Connection's own shared client (routed by `args[1]`, the key,
+   * on a cluster): its reply shows what that client really speaks (RESP2 flat arrays...).
+   */
+  sendThrough(connection: typeof Connection, args: string[]): Promise<unknown>;
   /** The server (standalone only): for connection-level checks such as CLIENT LIST. */
   readonly server?: RedisServer;
+}
+
+/** What each topology implements; {@link complete} derives the rest. */
+type TopologyTarget = Omit<Target, 'connection' | 'namedConnection'> & {
+  connection(extra: { reuse?: boolean; options?: ConnectionOptions }): typeof Connection;
+};
+
+/** A Target from what a topology implements: `protocol` and named connections on top. */
+function complete(base: TopologyTarget): Target {
+  const connection = ({ reuse, options, protocol }: ConnectionExtra = {}): typeof Connection =>
+    base.connection({
+      reuse,
+      options:
+        protocol === undefined
+          ? options
+          : { ...options, client: { ...options?.client, RESP: protocol } },
+    });
+  return {
+    ...base,
+    connection,
+    namedConnection(extra = {}) {
+      const clientName = uniq('conn');
+      const options = { ...extra.options, client: { ...extra.options?.client, name: clientName } };
+      return Object.assign(connection({ ...extra, options }), { clientName });
+    },
+  };
 }
 
 type ClusterInspector = ReturnType<typeof createCluster>;
@@ -32,9 +86,10 @@ async function clusterTarget(): Promise<Target> {
     track(() => client.close());
     return client;
   });
-  return {
+  return complete({
     kind: 'cluster',
-    connection(extra = {}) {
+    masters: nodes.length,
+    connection(extra) {
       const connection = class extends Connection {
         static override CLUSTER = nodes[0].url;
         static override REUSE = extra.reuse ?? true;
@@ -45,18 +100,22 @@ async function clusterTarget(): Promise<Target> {
     },
     raw: (...args) => inspector.sendCommand(args[1], false, args) as Promise<unknown>,
     rawAll: (...args) => Promise.all(nodes.map((node) => raw(node, ...args))),
-  };
+    sendThrough: async (connection, args) =>
+      (await connection.clusterClient()).sendCommand(args[1], true, args),
+  });
 }
 
 async function standaloneTarget(): Promise<Target> {
   const server = await standalone();
-  return {
+  return complete({
     kind: 'standalone',
+    masters: 1,
     server,
-    connection: (extra = {}) => connectionTo(server, extra),
+    connection: (extra) => connectionTo(server, extra),
     raw: (...args) => raw(server, ...args),
     rawAll: async (...args) => [await raw(server, ...args)],
-  };
+    sendThrough: async (connection, args) => (await connection.client()).sendCommand(args),
+  });
 }
 
 /**
@@ -86,4 +145,62 @@ export function onEachTopology(title: string, body: (target: () => Target) => vo
       });
     });
   }
+}
+
+/**
+ * The CLIENT LIST lines of the connections named `name`, on every master, each prefixed with
+ * `node=<i> ` (`i`: the master's position in `rawAll` order).
+ */
+export async function clientLines(target: Target, name: string): Promise<string[]> {
+  const lists = await target.rawAll('CLIENT', 'LIST');
+  return lists.flatMap((list, node) =>
+    String(list)
+      .split('\n')
+      .filter((line) => line.includes(` name=${name} `))
+      .map((line) => `node=${node} ${line}`),
+  );
+}
+
+/** How many connections named `name` the masters have, all together. */
+export async function clientsNamed(target: Target, name: string): Promise<number> {
+  return (await clientLines(target, name)).length;
+}
+
+/** The RESP version (`resp=` in CLIENT LIST) of each connection named `name`, in node order. */
+export async function protocolsNamed(target: Target, name: string): Promise<number[]> {
+  return (await clientLines(target, name)).map((line) => Number(/ resp=(\d+)/.exec(line)?.[1]));
+}
+
+/** `<node>:<client id>` of each connection named `name` that is blocked in a command. */
+export async function blockedIds(target: Target, name: string): Promise<string[]> {
+  return (await clientLines(target, name))
+    .filter((line) => / flags=\w*b/.test(line))
+    .map((line) => /^node=(\d+) id=(\d+)/.exec(line)?.slice(1).join(':') ?? '?');
+}
+
+/** How many connections named `name` are blocked in a command. */
+export async function blockedNamed(target: Target, name: string): Promise<number> {
+  return (await blockedIds(target, name)).length;
+}
+
+/**
+ * How many times each master (in `rawAll` order) has run these commands so far, all together
+ * (INFO commandstats; a subcommand is written `client|unblock`).
+ */
+export async function commandCalls(target: Target, ...commands: string[]): Promise<number[]> {
+  const patterns = commands.map(
+    (command) =>
+      new RegExp(`^cmdstat_${command.toLowerCase().replaceAll('|', '\\|')}:calls=(\\d+)`, 'm'),
+  );
+  return (await target.rawAll('INFO', 'commandstats')).map((info) =>
+    patterns.reduce((sum, pattern) => sum + Number(pattern.exec(String(info))?.[1] ?? 0), 0),
+  );
+}
+
+/**
+ * How many connections a Connection's shared client holds once it has been used: one per
+ * master (1 on a standalone server, 3 on the cluster). Dedicated connections come on top.
+ */
+export function sharedConnections(target: Target): number {
+  return target.masters;
 }
