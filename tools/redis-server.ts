@@ -68,14 +68,13 @@ export async function freePort(): Promise<number> {
   throw new Error('no free port found');
 }
 
-/** Sends one inline command over a raw socket and returns the first reply line. */
-export function rawCommand(port: number, command: string, host = '127.0.0.1'): Promise<string> {
+/** Sends one inline command once `socket` is ready (`ready` event) and resolves the first reply line. */
+function firstLine(socket: net.Socket, ready: string, command: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const socket = net.connect(port, host);
     let data = '';
     socket.setTimeout(1000, () => socket.destroy(new Error('timeout')));
-    socket.on('connect', () => socket.write(`${command}\r\n`));
-    socket.on('data', (chunk) => {
+    socket.on(ready, () => socket.write(`${command}\r\n`));
+    socket.on('data', (chunk: Buffer) => {
       data += chunk.toString();
       if (data.includes('\r\n')) {
         socket.end();
@@ -84,6 +83,11 @@ export function rawCommand(port: number, command: string, host = '127.0.0.1'): P
     });
     socket.on('error', reject);
   });
+}
+
+/** Sends one inline command over a raw socket and returns the first reply line. */
+export function rawCommand(port: number, command: string, host = '127.0.0.1'): Promise<string> {
+  return firstLine(net.connect(port, host), 'connect', command);
 }
 
 /** Options for {@link startServer}. */
@@ -104,25 +108,8 @@ export interface StartOptions {
 
 /** PINGs a TLS port, trusting `ca`. */
 function tlsPing(port: number, ca: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = tls.connect({
-      port,
-      host: '127.0.0.1',
-      ca: readFileSync(ca),
-      servername: 'localhost',
-    });
-    let data = '';
-    socket.setTimeout(1000, () => socket.destroy(new Error('timeout')));
-    socket.on('secureConnect', () => socket.write('PING\r\n'));
-    socket.on('data', (chunk) => {
-      data += chunk.toString();
-      if (data.includes('\r\n')) {
-        socket.end();
-        resolve(data.split('\r\n')[0]);
-      }
-    });
-    socket.on('error', reject);
-  });
+  const options = { port, host: '127.0.0.1', ca: readFileSync(ca), servername: 'localhost' };
+  return firstLine(tls.connect(options), 'secureConnect', 'PING');
 }
 
 /** Spawns a throwaway redis-server on a free loopback port, in a temp dir, and waits for PING. */
