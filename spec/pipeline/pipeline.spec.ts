@@ -212,6 +212,46 @@ describe('pipelines and transactions', () => {
       expect(await raw(server, 'EXISTS', `hits:${id}`)).to.equal(0);
     });
 
+    it('refuses multi-round-trip operations and foreign values while queuing, sending nothing', async () => {
+      @model({ connection: Main, prefix: 'q' })
+      class Jobs extends Queue<string> {}
+      @model({ connection: Main, prefix: 'l' })
+      class Guard extends Lock {}
+      const { Hits } = models(Main);
+      const id = uniq();
+      const unhandled: unknown[] = [];
+      const onUnhandled = (reason: unknown) => unhandled.push(reason);
+      process.on('unhandledRejection', onUnhandled);
+      try {
+        await rejects(
+          () =>
+            Main.pipeline((p) => [
+              new Hits(id).in(p).incr(),
+              // @ts-expect-error -- a blocking pop is not batchable: refused by the types too
+              new Jobs(id).in(p).pop({ timeout: 10 }),
+            ]),
+          ConfigError,
+          /cannot run inside a pipeline/,
+        );
+        await rejects(
+          () => Main.pipeline((p) => [new Guard(id).in(p).using(async () => 1)]),
+          ConfigError,
+          /cannot run inside a pipeline/,
+        );
+        await rejects(
+          () => Main.pipeline(() => [new Hits(id).incr()] as never),
+          ConfigError,
+          /not an operation queued in this batch/,
+        );
+        await new Promise((resolve) => setImmediate(resolve));
+      } finally {
+        process.off('unhandledRejection', onUnhandled);
+      }
+      expect(unhandled).to.deep.equal([]);
+      // Only the direct incr() of the third callback ran.
+      expect(await raw(server, 'GET', `hits:${id}`)).to.equal('1');
+    });
+
     it('an encode error while queuing sends nothing', async () => {
       @model({ connection: Main, serializer: serializer.Numeric })
       class Nums extends RMap<number> {}

@@ -254,8 +254,12 @@ export class Cache<T = string> extends Model {
    * touched. Not atomic: entries stored while it runs may survive.
    * @returns how many entries it removed.
    */
-  async clear(options: Pick<CacheScanOptions, 'count'> = {}): Promise<number> {
-    this.direct('clear()');
+  clear(options: Pick<CacheScanOptions, 'count'> = {}): Promise<number> {
+    this.direct('clear()'); // synchronously: a batch gets an error, not a rejection
+    return this.clearAll(options);
+  }
+
+  private async clearAll(options: Pick<CacheScanOptions, 'count'>): Promise<number> {
     const topology = routerOf(this.constructor as ModelStatics);
     let removed = 0;
     for await (const keys of this.pages({ count: options.count }, (page) => [page])) {
@@ -285,12 +289,16 @@ export class Cache<T = string> extends Model {
    * @returns the value as stored: a computed value comes back through the serializer, the same
    * as other callers and `get()` get it.
    */
-  async getOrSet(
+  getOrSet(id: CacheId, compute: () => T | Promise<T>, options: GetOrSetOptions = {}): Promise<T> {
+    this.direct('getOrSet()'); // synchronously: a batch gets an error, not a rejection
+    return this.fetch(id, compute, options);
+  }
+
+  private async fetch(
     id: CacheId,
     compute: () => T | Promise<T>,
-    options: GetOrSetOptions = {},
+    options: GetOrSetOptions,
   ): Promise<T> {
-    this.direct('getOrSet()');
     const entry = this.entry(id);
     const ttl = entry.ttlArg(options.ttl) ?? '';
     const lockTtl = entry.msArg(options.lockTtl ?? LOCK_TTL, 'lockTtl');

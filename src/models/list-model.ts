@@ -65,12 +65,12 @@ export abstract class ListModel<T> extends Model {
   // pipeline accepts (blocking pops cannot run in one).
   pop(options?: BlockingPopOptions): Promise<T | null> {
     if (options === undefined) return this.write([`${this.popEnd}POP`, this.key], this.#item);
+    this.direct('pop({ timeout })'); // synchronously: a batch gets an error, not a rejection
     const seconds = timeoutArg(this, options.timeout);
     return this.#blockingPop(seconds, options.signal);
   }
 
   async #blockingPop(seconds: string, signal: AbortSignal | undefined): Promise<T | null> {
-    this.direct('pop({ timeout })');
     const reply = await blockingPop(
       this.#host(),
       [`B${this.popEnd}POP`, this.key, seconds],

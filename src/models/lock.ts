@@ -206,11 +206,18 @@ export class Lock extends Model {
    * @throws {@link LockNotAcquiredError} when not acquired within `wait`; rejects with
    * `signal.reason` when `options.signal` aborts while waiting; `fn`'s own errors pass through.
    */
-  async using<R>(
+  using<R>(
     fn: (signal: AbortSignal, fence: number) => R | Promise<R>,
     options: LockOptions = {},
   ): Promise<R> {
-    this.direct('using()');
+    this.direct('using()'); // synchronously: a batch gets an error, not a rejection
+    return this.runLocked(fn, options);
+  }
+
+  private async runLocked<R>(
+    fn: (signal: AbortSignal, fence: number) => R | Promise<R>,
+    options: LockOptions,
+  ): Promise<R> {
     const ttl = this.ttlArg(options.ttl);
     const wait = this.waitArg(options.wait);
     const attempt = await this.obtain(ttl, wait, options.signal);

@@ -141,6 +141,7 @@ export class PriorityQueue<T = string> extends Model {
   // pipeline accepts (blocking pops cannot run in one).
   popWithPriority(options?: BlockingPopOptions): Promise<PriorityItem<T> | null> {
     if (options === undefined) return this.write(['ZPOPMIN', this.key], this.#popped(false));
+    this.direct('pop({ timeout })'); // synchronously: a batch gets an error, not a rejection
     const seconds = timeoutArg(this, options.timeout);
     return this.#blockingPop(seconds, options.signal);
   }
@@ -149,7 +150,6 @@ export class PriorityQueue<T = string> extends Model {
     seconds: string,
     signal: AbortSignal | undefined,
   ): Promise<PriorityItem<T> | null> {
-    this.direct('pop({ timeout })');
     const reply = await blockingPop(this.#host(), ['BZPOPMIN', this.key, seconds], signal);
     return this.decodeWith(this.#popped(true), reply);
   }

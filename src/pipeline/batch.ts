@@ -15,6 +15,8 @@ export class Queued<R> {
   constructor(
     /** Position in the batch. */
     readonly index: number,
+    /** The batch it was queued in. @internal */
+    readonly batch: Batch,
   ) {}
 }
 
@@ -60,7 +62,7 @@ export class Batch implements Executor {
 
   /** Records a model's command; returns its placeholder (typed as the model's promise). @internal */
   run<R>(command: Command<R>): Promise<R> {
-    const queued = new Queued<R>(this.commands.length);
+    const queued = new Queued<R>(this.commands.length, this);
     this.commands.push(command as Command);
     return queued as unknown as Promise<R>;
   }

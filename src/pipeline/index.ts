@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from '../command.js';
 import type { PipelineOptions, Topology } from '../connection/topology.js';
-import { WatchConflictError } from '../errors.js';
-import { Batch, type BatchResults, type Queued } from './batch.js';
+import { ConfigError, WatchConflictError } from '../errors.js';
+import { Batch, Queued, type BatchResults } from './batch.js';
 import { runTransaction, WATCH_FAILED } from './execute.js';
 import { WatchSession } from './watch.js';
 
@@ -24,6 +24,25 @@ function pick<T extends readonly Queued<unknown>[]>(
   return placeholders.map((queued) => results[queued.index]) as BatchResults<T>;
 }
 
+/** Checks that the callback returned placeholders of this batch (not promises or values). */
+function placeholdersOf<T extends readonly Queued<unknown>[]>(
+  batch: Batch,
+  returned: readonly [...T],
+): readonly [...T] {
+  if (!Array.isArray(returned)) {
+    throw new ConfigError('a batch callback must return an array of queued operations');
+  }
+  returned.forEach((item: unknown, index) => {
+    if (!(item instanceof Queued) || item.batch !== batch) {
+      throw new ConfigError(
+        `item ${index} returned by the batch callback is not an operation queued in this batch ` +
+          '(use model.in(batch).operation(...))',
+      );
+    }
+  });
+  return returned;
+}
+
 /** The keys a batch's commands are about (for cluster slot checks). @internal */
 export function keysOf(commands: readonly Command[]): string[] {
   return commands.flatMap((command) => (command.origin ? [command.origin.key] : rawKey(command)));
@@ -43,7 +62,7 @@ export async function pipeline<T extends readonly Queued<unknown>[]>(
   options: PipelineOptions = {},
 ): Promise<BatchResults<T>> {
   const batch = new Batch(topology, name);
-  const placeholders = build(batch);
+  const placeholders = placeholdersOf(batch, build(batch));
   if (batch.commands.length === 0) return pick(placeholders, []);
   return pick(placeholders, await topology.pipeline(batch.commands, options));
 }
@@ -55,7 +74,7 @@ export async function transaction<T extends readonly Queued<unknown>[]>(
   build: BatchBuilder<T>,
 ): Promise<BatchResults<T>> {
   const batch = new Batch(topology, name);
-  const placeholders = build(batch);
+  const placeholders = placeholdersOf(batch, build(batch));
   if (batch.commands.length === 0) return pick(placeholders, []);
   topology.checkSlots(keysOf(batch.commands), 'a transaction');
   return pick(placeholders, await topology.transaction(batch.commands));
@@ -78,7 +97,7 @@ export async function watch<T extends readonly Queued<unknown>[]>(
       let placeholders: readonly [...T];
       try {
         const build = await body(new WatchSession(topology, endpoint, client));
-        placeholders = build(batch);
+        placeholders = placeholdersOf(batch, build(batch));
         topology.checkSlots([...keys, ...keysOf(batch.commands)], 'WATCH');
       } catch (error) {
         await client.sendCommand(['UNWATCH']);
