@@ -10,7 +10,7 @@ import {
   type Serializer,
 } from '../../src/index.js';
 import { HashMap } from '../../src/models/hash-map.js';
-import { rejects, serializerCases, uniq } from '../support/helpers.js';
+import { modelClass, rejects, serializerCases, uniq } from '../support/helpers.js';
 import { onEachTopology } from '../support/targets.js';
 
 onEachTopology('HashMap', (target) => {
@@ -19,12 +19,8 @@ onEachTopology('HashMap', (target) => {
     Main = target().connection();
   });
 
-  function hashWith<T>(ser?: Serializer<unknown>, connection: typeof Connection = Main) {
-    return class extends HashMap<T> {
-      static override CONNECTION = connection;
-      static override SERIALIZER = ser;
-    };
-  }
+  const hashWith = <T>(ser?: Serializer<unknown>, connection: typeof Connection = Main) =>
+    modelClass(HashMap<T>, connection, ser);
 
   it('reads an absent hash as empty and leaves no key behind', async () => {
     const Hash = hashWith<string>();

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ArgumentError, Map as RMap, serializer, type Serializer } from '../../src/index.js';
 import type { Connection } from '../../src/index.js';
-import { rejects, serializerCases, uniq } from '../support/helpers.js';
+import { modelClass, rejects, serializerCases, uniq } from '../support/helpers.js';
 import { onEachTopology } from '../support/targets.js';
 
 onEachTopology('Map', (target) => {
@@ -11,12 +11,7 @@ onEachTopology('Map', (target) => {
     Main = target().connection();
   });
 
-  function mapWith<T>(ser?: Serializer<unknown>) {
-    return class extends RMap<T> {
-      static override CONNECTION = Main;
-      static override SERIALIZER = ser;
-    };
-  }
+  const mapWith = <T>(ser?: Serializer<unknown>) => modelClass(RMap<T>, Main, ser);
 
   it('get() is null when absent; set/get/remove/exists', async () => {
     const Value = mapWith<string>();

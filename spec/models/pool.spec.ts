@@ -9,7 +9,7 @@ import {
   type Serializer,
 } from '../../src/index.js';
 import { Pool } from '../../src/models/pool.js';
-import { rejects, serializerCases, uniq } from '../support/helpers.js';
+import { modelClass, rejects, serializerCases, uniq } from '../support/helpers.js';
 import { onEachTopology, protocolsNamed, type NamedConnection } from '../support/targets.js';
 
 onEachTopology('Pool', (target) => {
@@ -18,12 +18,8 @@ onEachTopology('Pool', (target) => {
     Main = target().connection();
   });
 
-  function poolWith<T>(ser?: Serializer<unknown>, connection: typeof Connection = Main) {
-    return class extends Pool<T> {
-      static override CONNECTION = connection;
-      static override SERIALIZER = ser;
-    };
-  }
+  const poolWith = <T>(ser?: Serializer<unknown>, connection: typeof Connection = Main) =>
+    modelClass(Pool<T>, connection, ser);
 
   it('reads an empty pool: pop() is null, members() is []', async () => {
     const Names = poolWith<string>();

@@ -1,20 +1,21 @@
 import { expect } from 'chai';
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   ArgumentError,
   EncodeError,
-  Map as RMap,
   serializer,
   WrongTypeError,
   type Connection,
   type Serializer,
 } from '../../src/index.js';
 import { PriorityQueue } from '../../src/models/priority-queue.js';
-import { eventually, rejects, serializerCases, uniq } from '../support/helpers.js';
+import { eventually, modelClass, rejects, serializerCases, uniq } from '../support/helpers.js';
 import {
   blockedNamed,
   clientLines,
   clientsNamed,
+  expectEachItemOnce,
+  expectPopAborts,
+  expectPopLeavesConnectionFree,
   onEachTopology,
   protocolsNamed,
   sharedConnections,
@@ -29,12 +30,8 @@ onEachTopology('PriorityQueue', (target) => {
     Other = target().namedConnection();
   });
 
-  function queueOn<T>(connection: typeof Connection, ser?: Serializer<unknown>) {
-    return class Tasks extends PriorityQueue<T> {
-      static override CONNECTION = connection;
-      static override SERIALIZER = ser;
-    };
-  }
+  const queueOn = <T>(connection: typeof Connection, ser?: Serializer<unknown>) =>
+    modelClass(PriorityQueue<T>, connection, ser, 'Tasks');
   const queueWith = <T>(ser?: Serializer<unknown>) => queueOn<T>(Main, ser);
 
   it('an empty queue: pop() null, items() [], size() 0, peek() null', async () => {
@@ -200,34 +197,14 @@ onEachTopology('PriorityQueue', (target) => {
     it('a signal already aborted rejects at once; an abort while blocked rejects and closes', async () => {
       const Conn = target().namedConnection();
       const q = new (queueOn<string>(Conn))(uniq());
-      await rejects(() => q.pop({ timeout: 0, signal: AbortSignal.abort() }), DOMException);
-      expect(await clientsNamed(target(), Conn.clientName)).to.equal(0);
-      expect(await q.size()).to.equal(0); // opens the shared connection (one per master)
-      const shared = sharedConnections(target());
-      const controller = new AbortController();
-      const pending = q.pop({ timeout: 0, signal: controller.signal });
-      await eventually(async () => (await blockedNamed(target(), Conn.clientName)) === 1);
-      controller.abort();
-      const error = await rejects(() => pending, DOMException);
-      expect(error.name).to.equal('AbortError');
-      await eventually(async () => (await clientsNamed(target(), Conn.clientName)) === shared);
+      await expectPopAborts(target(), Conn, q);
     });
 
     it('does not delay the other commands of its Connection', async () => {
-      const Q = queueWith<string>();
-      const Value = class extends RMap<string> {
-        static override CONNECTION = Main;
-      };
-      const value = new Value(uniq());
-      await value.set('v');
-      const q = new Q(uniq());
-      let popDone = false;
-      const pending = q.pop({ timeout: 10_000 }).finally(() => (popDone = true));
-      await eventually(async () => (await blockedNamed(target(), Main.clientName)) === 1);
-      expect(await value.get()).to.equal('v');
-      expect(popDone).to.equal(false);
-      await target().raw('ZADD', q.key, '1', 'x');
-      expect(await pending).to.equal('x');
+      const q = new (queueWith<string>())(uniq());
+      await expectPopLeavesConnectionFree(target(), Main, q, (key, item) =>
+        target().raw('ZADD', key, '1', item),
+      );
     });
   });
 
@@ -260,27 +237,13 @@ onEachTopology('PriorityQueue', (target) => {
   it('20 consumers on several connections get each of 2,000 items exactly once (ZPOPMIN is atomic)', async () => {
     const connections = [Main, Other, target().namedConnection(), target().namedConnection()];
     const name = uniq();
-    const total = 2000;
-    const seen: number[] = [];
-    const deadline = Date.now() + 15_000;
-    const worker = async (index: number): Promise<void> => {
-      const q = new (queueOn<number>(connections[index % connections.length], serializer.JSON))(
-        name,
-      );
-      while (seen.length < total && Date.now() < deadline) {
-        const item = index % 2 === 0 ? await q.pop() : await q.pop({ timeout: 50 });
-        if (item === null) await sleep(1);
-        else seen.push(item);
-      }
-    };
-    const workers = Array.from({ length: 20 }, (_, i) => worker(i));
-    const producer = new (queueOn<number>(Other, serializer.JSON))(name);
-    for (let start = 0; start < total; start += 100) {
-      await producer.pushMany(Array.from({ length: 100 }, (_, i) => [start + i, i % 7] as const));
-    }
-    await Promise.all(workers);
-    expect(seen.length).to.equal(total);
-    expect(new Set(seen).size).to.equal(total);
-    expect(await target().raw('EXISTS', name)).to.equal(0);
+    const on = (connection: typeof Connection) =>
+      new (queueOn<number>(connection, serializer.JSON))(name);
+    const producer = on(Other);
+    await expectEachItemOnce(
+      target(),
+      Array.from({ length: 20 }, (_, i) => on(connections[i % connections.length])),
+      (items) => producer.pushMany(items.map((item, i) => [item, i % 7] as const)),
+    );
   });
 });

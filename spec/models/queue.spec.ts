@@ -4,19 +4,20 @@ import {
   ArgumentError,
   DecodeError,
   EncodeError,
-  Map as RMap,
   serializer,
   WrongTypeError,
   type Connection,
   type Serializer,
 } from '../../src/index.js';
 import { Queue } from '../../src/models/queue.js';
-import { eventually, rejects, serializerCases, uniq } from '../support/helpers.js';
+import { eventually, modelClass, rejects, serializerCases, uniq } from '../support/helpers.js';
 import {
   blockedIds,
   blockedNamed,
   clientsNamed,
   commandCalls,
+  expectEachItemOnce,
+  expectPopLeavesConnectionFree,
   onEachTopology,
   sharedConnections,
   type NamedConnection,
@@ -57,12 +58,8 @@ onEachTopology('Queue', (target) => {
     Other = target().namedConnection();
   });
 
-  function queueOn<T>(connection: typeof Connection, ser?: Serializer<unknown>) {
-    return class Jobs extends Queue<T> {
-      static override CONNECTION = connection;
-      static override SERIALIZER = ser;
-    };
-  }
+  const queueOn = <T>(connection: typeof Connection, ser?: Serializer<unknown>) =>
+    modelClass(Queue<T>, connection, ser, 'Jobs');
   const queueWith = <T>(ser?: Serializer<unknown>) => queueOn<T>(Main, ser);
 
   it('an empty queue: pop() null, items() [], size() 0, peek() null', async () => {
@@ -274,20 +271,10 @@ onEachTopology('Queue', (target) => {
     });
 
     it('does not delay the other commands of its Connection', async () => {
-      const Q = queueWith<string>();
-      const Value = class extends RMap<string> {
-        static override CONNECTION = Main;
-      };
-      const value = new Value(uniq());
-      await value.set('v');
-      const q = new Q(uniq());
-      let popDone = false;
-      const pending = q.pop({ timeout: 10_000 }).finally(() => (popDone = true));
-      await eventually(async () => (await blockedNamed(target(), Main.clientName)) === 1);
-      expect(await value.get()).to.equal('v');
-      expect(popDone, 'the get resolved while the pop was still waiting').to.equal(false);
-      await target().raw('LPUSH', q.key, 'x');
-      expect(await pending).to.equal('x');
+      const q = new (queueWith<string>())(uniq());
+      await expectPopLeavesConnectionFree(target(), Main, q, (key, item) =>
+        target().raw('LPUSH', key, item),
+      );
     });
   });
 
@@ -381,27 +368,13 @@ onEachTopology('Queue', (target) => {
   it('20 consumers on several connections get each of 2,000 items exactly once', async () => {
     const connections = [Main, Other, target().namedConnection(), target().namedConnection()];
     const name = uniq();
-    const total = 2000;
-    const seen: number[] = [];
-    const deadline = Date.now() + 15_000;
-    const worker = async (index: number): Promise<void> => {
-      const q = new (queueOn<number>(connections[index % connections.length], serializer.JSON))(
-        name,
-      );
-      while (seen.length < total && Date.now() < deadline) {
-        const item = index % 2 === 0 ? await q.pop() : await q.pop({ timeout: 50 });
-        if (item === null) await sleep(1);
-        else seen.push(item);
-      }
-    };
-    const workers = Array.from({ length: 20 }, (_, i) => worker(i));
-    const producer = new (queueOn<number>(Other, serializer.JSON))(name);
-    for (let start = 0; start < total; start += 100) {
-      await producer.push(...Array.from({ length: 100 }, (_, i) => start + i));
-    }
-    await Promise.all(workers);
-    expect(seen.length).to.equal(total);
-    expect(new Set(seen).size).to.equal(total);
-    expect(await target().raw('EXISTS', name)).to.equal(0);
+    const on = (connection: typeof Connection) =>
+      new (queueOn<number>(connection, serializer.JSON))(name);
+    const producer = on(Other);
+    await expectEachItemOnce(
+      target(),
+      Array.from({ length: 20 }, (_, i) => on(connections[i % connections.length])),
+      (items) => producer.push(...items),
+    );
   });
 });

@@ -9,7 +9,7 @@ import {
   type Serializer,
 } from '../../src/index.js';
 import { exclusive, SortedSet, type ScoreBound } from '../../src/models/sorted-set.js';
-import { rejects, serializerCases, uniq } from '../support/helpers.js';
+import { modelClass, rejects, serializerCases, uniq } from '../support/helpers.js';
 import { onEachTopology } from '../support/targets.js';
 
 onEachTopology('SortedSet', (target) => {
@@ -18,12 +18,8 @@ onEachTopology('SortedSet', (target) => {
     Main = target().connection();
   });
 
-  function setWith<T>(ser?: Serializer<unknown>, connection: typeof Connection = Main) {
-    return class extends SortedSet<T> {
-      static override CONNECTION = connection;
-      static override SERIALIZER = ser;
-    };
-  }
+  const setWith = <T>(ser?: Serializer<unknown>, connection: typeof Connection = Main) =>
+    modelClass(SortedSet<T>, connection, ser);
 
   /** A set holding a..e with scores 1..5. */
   async function abcde(): Promise<SortedSet<string>> {

@@ -2,19 +2,18 @@ import { expect } from 'chai';
 import {
   ArgumentError,
   EncodeError,
-  Map as RMap,
   serializer,
   WrongTypeError,
   type Connection,
   type Serializer,
 } from '../../src/index.js';
 import { Stack } from '../../src/models/stack.js';
-import { eventually, rejects, serializerCases, uniq } from '../support/helpers.js';
+import { eventually, modelClass, rejects, serializerCases, uniq } from '../support/helpers.js';
 import {
   blockedNamed,
-  clientsNamed,
+  expectPopAborts,
+  expectPopLeavesConnectionFree,
   onEachTopology,
-  sharedConnections,
   type NamedConnection,
 } from '../support/targets.js';
 
@@ -26,12 +25,8 @@ onEachTopology('Stack', (target) => {
     Other = target().namedConnection();
   });
 
-  function stackOn<T>(connection: typeof Connection, ser?: Serializer<unknown>) {
-    return class History extends Stack<T> {
-      static override CONNECTION = connection;
-      static override SERIALIZER = ser;
-    };
-  }
+  const stackOn = <T>(connection: typeof Connection, ser?: Serializer<unknown>) =>
+    modelClass(Stack<T>, connection, ser, 'History');
   const stackWith = <T>(ser?: Serializer<unknown>) => stackOn<T>(Main, ser);
 
   it('an empty stack: pop() null, items() [], size() 0, peek() null', async () => {
@@ -131,33 +126,14 @@ onEachTopology('Stack', (target) => {
     it('a signal already aborted rejects at once; an abort while blocked rejects and closes', async () => {
       const Conn = target().namedConnection();
       const s = new (stackOn<string>(Conn))(uniq());
-      await rejects(() => s.pop({ timeout: 0, signal: AbortSignal.abort() }), DOMException);
-      expect(await clientsNamed(target(), Conn.clientName)).to.equal(0);
-      expect(await s.size()).to.equal(0); // opens the shared connection (one per master)
-      const shared = sharedConnections(target());
-      const controller = new AbortController();
-      const pending = s.pop({ timeout: 0, signal: controller.signal });
-      await eventually(async () => (await blockedNamed(target(), Conn.clientName)) === 1);
-      controller.abort(new Error('enough'));
-      await rejects(() => pending, Error, /^enough$/);
-      await eventually(async () => (await clientsNamed(target(), Conn.clientName)) === shared);
+      await expectPopAborts(target(), Conn, s, new Error('enough'));
     });
 
     it('does not delay the other commands of its Connection', async () => {
-      const S = stackWith<string>();
-      const Value = class extends RMap<string> {
-        static override CONNECTION = Main;
-      };
-      const value = new Value(uniq());
-      await value.set('v');
-      const s = new S(uniq());
-      let popDone = false;
-      const pending = s.pop({ timeout: 10_000 }).finally(() => (popDone = true));
-      await eventually(async () => (await blockedNamed(target(), Main.clientName)) === 1);
-      expect(await value.get()).to.equal('v');
-      expect(popDone).to.equal(false);
-      await target().raw('LPUSH', s.key, 'x');
-      expect(await pending).to.equal('x');
+      const s = new (stackWith<string>())(uniq());
+      await expectPopLeavesConnectionFree(target(), Main, s, (key, item) =>
+        target().raw('LPUSH', key, item),
+      );
     });
   });
 });

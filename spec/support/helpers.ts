@@ -5,6 +5,7 @@ import {
   Connection,
   serializer,
   type ConnectionOptions,
+  type Model,
   type Serializer,
 } from '../../src/index.js';
 import type { RedisServer } from '../../tools/redis-server.js';
@@ -65,6 +66,27 @@ export async function raw(server: RedisServer, ...args: string[]): Promise<unkno
 export async function clientsNamed(server: RedisServer, name: string): Promise<number> {
   const list = String(await raw(server, 'CLIENT', 'LIST'));
   return list.split('\n').filter((line) => line.includes(` name=${name} `)).length;
+}
+
+/**
+ * A subclass of the model class `Base` with static CONNECTION `connection` and SERIALIZER `ser`,
+ * named `name` (errors name the model; default: the base class's name): a spec's model class.
+ * Pass a generic model instantiated: `modelClass(Queue<Job>, Main, serializer.JSON, 'Jobs')`.
+ */
+export function modelClass<C extends abstract new (key?: string) => Model>(
+  Base: C,
+  connection: typeof Connection,
+  ser?: Serializer<unknown>,
+  name: string = Base.name,
+): C {
+  const Configurable = Base as unknown as (new (key?: string) => Model) &
+    Pick<typeof Model, 'CONNECTION' | 'SERIALIZER'>;
+  const Configured = class extends Configurable {
+    static override CONNECTION = connection;
+    static override SERIALIZER = ser;
+  };
+  Object.defineProperty(Configured, 'name', { value: name });
+  return Configured as unknown as C;
 }
 
 /** One row of {@link serializerCases}: a label, the serializer (undefined: none), its values. */

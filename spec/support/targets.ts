@@ -1,8 +1,15 @@
+import { expect } from 'chai';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createCluster } from 'redis';
-import { Connection, type ConnectionOptions } from '../../src/index.js';
+import {
+  Connection,
+  Map as RMap,
+  type BlockingPopOptions,
+  type ConnectionOptions,
+} from '../../src/index.js';
 import type { RedisServer } from '../../tools/redis-server.js';
 import { cluster } from './cluster.js';
-import { connectionTo, raw, track, uniq } from './helpers.js';
+import { connectionTo, eventually, modelClass, raw, rejects, track, uniq } from './helpers.js';
 import { once, standalone } from './topology.js';
 
 /** The topologies the model specs run on. */
@@ -203,4 +210,91 @@ export async function commandCalls(target: Target, ...commands: string[]): Promi
  */
 export function sharedConnections(target: Target): number {
   return target.masters;
+}
+
+/** What the blocking-pop checks below use of a model: Queue, Stack, PriorityQueue. */
+export interface Popper<T> {
+  readonly key: string;
+  pop(): Promise<T | null>;
+  pop(options: BlockingPopOptions): Promise<T | null>;
+  size(): Promise<number>;
+}
+
+/**
+ * Checks that a blocking pop (on a dedicated connection) does not hold up the other commands
+ * of its Connection: while `popper` (a model on `connection`) waits, a GET through the same
+ * Connection answers; then `push(key, 'x')`, a raw push by the test, ends the pop with 'x'.
+ */
+export async function expectPopLeavesConnectionFree(
+  target: Target,
+  connection: NamedConnection,
+  popper: Popper<string>,
+  push: (key: string, item: string) => Promise<unknown>,
+): Promise<void> {
+  const value = new (modelClass(RMap<string>, connection))(uniq());
+  await value.set('v');
+  let popDone = false;
+  const pending = popper.pop({ timeout: 10_000 }).finally(() => (popDone = true));
+  await eventually(async () => (await blockedNamed(target, connection.clientName)) === 1);
+  expect(await value.get()).to.equal('v');
+  expect(popDone, 'the get resolved while the pop was still waiting').to.equal(false);
+  await push(popper.key, 'x');
+  expect(await pending).to.equal('x');
+}
+
+/**
+ * Checks how a blocking pop aborts, for `popper`, a model on a `connection` not used yet: with
+ * a signal already aborted it rejects at once without connecting; blocked, it rejects on abort
+ * (with `reason`, or an AbortError DOMException without one) and its dedicated connection
+ * closes, leaving the shared ones.
+ */
+export async function expectPopAborts(
+  target: Target,
+  connection: NamedConnection,
+  popper: Popper<unknown>,
+  reason?: Error,
+): Promise<void> {
+  await rejects(() => popper.pop({ timeout: 0, signal: AbortSignal.abort() }), DOMException);
+  expect(await clientsNamed(target, connection.clientName)).to.equal(0);
+  expect(await popper.size()).to.equal(0); // opens the shared connection (one per master)
+  const shared = sharedConnections(target);
+  const controller = new AbortController();
+  const pending = popper.pop({ timeout: 0, signal: controller.signal });
+  await eventually(async () => (await blockedNamed(target, connection.clientName)) === 1);
+  controller.abort(reason);
+  const error = await rejects(() => pending, reason ? Error : DOMException);
+  if (reason) expect(error).to.equal(reason);
+  else expect(error.name).to.equal('AbortError');
+  await eventually(async () => (await clientsNamed(target, connection.clientName)) === shared);
+}
+
+/**
+ * Checks that concurrent consumers never share an item: `consumers` (models on one key, on
+ * several connections; every other one pops without waiting, the others block up to 50 ms)
+ * drain 2,000 numbers that `push` adds 100 at a time meanwhile. Each number is seen exactly
+ * once and the key is gone at the end.
+ */
+export async function expectEachItemOnce(
+  target: Target,
+  consumers: Array<Popper<number>>,
+  push: (items: number[]) => Promise<unknown>,
+): Promise<void> {
+  const total = 2000;
+  const seen: number[] = [];
+  const deadline = Date.now() + 15_000;
+  const consume = async (consumer: Popper<number>, index: number): Promise<void> => {
+    while (seen.length < total && Date.now() < deadline) {
+      const item = index % 2 === 0 ? await consumer.pop() : await consumer.pop({ timeout: 50 });
+      if (item === null) await sleep(1);
+      else seen.push(item);
+    }
+  };
+  const consuming = consumers.map(consume);
+  for (let start = 0; start < total; start += 100) {
+    await push(Array.from({ length: 100 }, (_, i) => start + i));
+  }
+  await Promise.all(consuming);
+  expect(seen.length).to.equal(total);
+  expect(new Set(seen).size).to.equal(total);
+  expect(await target.raw('EXISTS', consumers[0].key)).to.equal(0);
 }
