@@ -1,30 +1,72 @@
 import { expect } from 'chai';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { slotOf } from '../../src/connection/slot.js';
 import { Cache } from '../../src/models/cache.js';
 import { sideKey } from '../../src/models/keys.js';
 import {
   ArgumentError,
   ConfigError,
-  Connection,
   EncodeError,
   KeyError,
   serializer,
   WrongTypeError,
+  type Connection,
   type Serializer,
 } from '../../src/index.js';
-import { closeAll, connectionTo, raw, rejects, uniq } from '../support/helpers.js';
-import type { RedisServer } from '../../tools/redis-server.js';
-import { standalone } from '../support/topology.js';
-import { cluster } from '../support/cluster.js';
+import { modelClass, rejects, serializerCases, uniq } from '../support/helpers.js';
+import {
+  commandCalls,
+  onEachTopology,
+  protocolsNamed,
+  sharedConnections,
+  type Target,
+} from '../support/targets.js';
 
-describe('Cache', () => {
-  let server: RedisServer;
-  let Main: ReturnType<typeof connectionTo>;
-  before(async () => {
-    server = await standalone();
-    Main = connectionTo(server);
+const markerOf = (entryKey: string): string => sideKey(entryKey, 'computing');
+
+/** The sum of the per-master counts {@link commandCalls} gives: calls on the whole topology. */
+async function totalCalls(target: Target, ...commands: string[]): Promise<number> {
+  return (await commandCalls(target, ...commands)).reduce((sum, n) => sum + n, 0);
+}
+
+/** The keys matching a glob on each master, in `rawAll` order (KEYS: the test's own eye). */
+async function keysPerMaster(target: Target, match: string): Promise<string[][]> {
+  return (await target.rawAll('KEYS', match)) as string[][];
+}
+
+/** How many keys matching a glob each master holds, in `rawAll` order. */
+async function countPerMaster(target: Target, match: string): Promise<number[]> {
+  return (await keysPerMaster(target, match)).map((keys) => keys.length);
+}
+
+/**
+ * A multi-key raw command (`MSET`, `EXISTS`...) over `keys`, each followed by `extra(key)`:
+ * one command on a standalone server, one per slot on the cluster (which refuses CROSSSLOT).
+ * The replies, one per command sent.
+ */
+function rawMulti(
+  target: Target,
+  command: string,
+  keys: string[],
+  extra: (key: string) => string[] = () => [],
+): Promise<unknown[]> {
+  const groups = new Map<number, string[]>();
+  for (const key of keys) {
+    const slot = target.kind === 'standalone' ? 0 : slotOf(key);
+    groups.set(slot, [...(groups.get(slot) ?? []), key]);
+  }
+  return Promise.all(
+    [...groups.values()].map((group) =>
+      target.raw(command, ...group.flatMap((key) => [key, ...extra(key)])),
+    ),
+  );
+}
+
+onEachTopology('Cache', (target) => {
+  let Main: typeof Connection;
+  before(() => {
+    Main = target().connection();
   });
-  after(closeAll);
 
   interface CacheConfig {
     ser?: Serializer<unknown>;
@@ -35,21 +77,11 @@ describe('Cache', () => {
   }
   function cacheOf<T>(config: CacheConfig = {}) {
     const key = config.key ?? uniq('users');
-    return class extends Cache<T> {
-      static override CONNECTION = config.conn ?? Main;
-      static override SERIALIZER = config.ser;
+    return class extends modelClass(Cache<T>, config.conn ?? Main, config.ser) {
       static override PREFIX = config.prefix ?? 'app';
       static override KEY = key;
       static override TTL = config.ttl;
     };
-  }
-
-  const markerOf = (entryKey: string): string => sideKey(entryKey, 'computing');
-
-  async function commandCalls(command: string): Promise<number> {
-    const info = String(await raw(server, 'INFO', 'commandstats'));
-    const line = new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(info);
-    return line ? Number(line[1]) : 0;
   }
 
   describe('entries', () => {
@@ -61,16 +93,16 @@ describe('Cache', () => {
       expect(await users.get('42')).to.equal(null);
       expect(await users.has('42')).to.equal(false);
       expect(await users.set('42', 'ann')).to.equal(true);
-      expect(await raw(server, 'TYPE', at)).to.equal('string');
-      expect(await raw(server, 'GET', at)).to.equal('ann');
-      expect(await raw(server, 'EXISTS', users.key)).to.equal(0);
+      expect(await target().raw('TYPE', at)).to.equal('string');
+      expect(await target().raw('GET', at)).to.equal('ann');
+      expect(await target().raw('EXISTS', users.key)).to.equal(0);
       expect(await users.get('42')).to.equal('ann');
       expect(await users.get(42)).to.equal('ann');
       expect(await users.has('42')).to.equal(true);
       expect(await users.exists('42')).to.equal(true);
       expect(await users.delete('42')).to.equal(true);
       expect(await users.delete('42')).to.equal(false);
-      expect(await raw(server, 'EXISTS', at)).to.equal(0);
+      expect(await target().raw('EXISTS', at)).to.equal(0);
       expect(await users.get('42')).to.equal(null);
     });
 
@@ -81,12 +113,9 @@ describe('Cache', () => {
       expect(await users.get('a')).to.equal('first');
     });
 
-    const cases: Array<[string, Serializer<unknown> | undefined, unknown[]]> = [
-      ['none', undefined, ['', '0', 'text']],
-      ['JSON', serializer.JSON, [0, '', false, [], {}, { a: [1, null] }]],
-      ['Typed', serializer.Typed, [0, '', false, [], {}, new Date(0), new Set([0]), 0n]],
-    ];
-    for (const [name, ser, values] of cases) {
+    for (const [name, ser, values] of serializerCases()) {
+      // A null nested in a value is not an absent value: JSON keeps it.
+      if (ser === serializer.JSON) values.push({ a: [1, null] });
       it(`round-trips falsy and other values through ${name} (set/get and getOrSet)`, async () => {
         const Values = cacheOf<unknown>({ ser });
         const cache = new Values();
@@ -113,7 +142,7 @@ describe('Cache', () => {
       const values = new Values();
       await rejects(() => values.set('x', null), EncodeError, /absent/);
       await rejects(() => values.set('x', undefined), EncodeError);
-      expect(await raw(server, 'EXISTS', `${values.key}:x`)).to.equal(0);
+      expect(await target().raw('EXISTS', `${values.key}:x`)).to.equal(0);
       expect(() => values.get('')).to.throw(KeyError);
       expect(() => values.get(NaN)).to.throw(KeyError);
       expect(() => values.has(undefined as unknown as string)).to.throw(KeyError);
@@ -163,48 +192,48 @@ describe('Cache', () => {
         expect(error).to.be.instanceOf(ConfigError);
         expect((error as Error).message).to.match(/pipeline/);
       }
-      expect(await raw(server, 'EXISTS', `${users.key}:x`)).to.equal(0);
+      expect(await target().raw('EXISTS', `${users.key}:x`)).to.equal(0);
     });
   });
 
   describe('time to live', () => {
     it('sets the ttl (ms) in the same SET command, never with a separate EXPIRE', async () => {
       const users = new (cacheOf<string>())();
-      const expires = (await commandCalls('expire')) + (await commandCalls('pexpire'));
+      const expires = await totalCalls(target(), 'expire', 'pexpire');
       await users.set('short', 'v', { ttl: 150 });
-      const pttl = Number(await raw(server, 'PTTL', `${users.key}:short`));
+      const pttl = Number(await target().raw('PTTL', `${users.key}:short`));
       expect(pttl).to.be.within(1, 150);
       expect(await users.pttl('short')).to.be.within(1, 150);
-      expect((await commandCalls('expire')) + (await commandCalls('pexpire'))).to.equal(expires);
+      expect(await totalCalls(target(), 'expire', 'pexpire')).to.equal(expires);
       await sleep(250);
       expect(await users.get('short')).to.equal(null);
-      expect(await raw(server, 'EXISTS', `${users.key}:short`)).to.equal(0);
+      expect(await target().raw('EXISTS', `${users.key}:short`)).to.equal(0);
       await rejects(() => users.set('x', 'v', { ttl: 0 }), ArgumentError, /milliseconds/);
       await rejects(() => users.set('x', 'v', { ttl: 1.5 }), ArgumentError, /milliseconds/);
-      expect(await raw(server, 'EXISTS', `${users.key}:x`)).to.equal(0);
+      expect(await target().raw('EXISTS', `${users.key}:x`)).to.equal(0);
     });
 
     it('uses the class TTL by default; { ttl: Infinity } stores without expiry', async () => {
       const users = new (cacheOf<string>({ ttl: 60_000 }))();
       await users.set('default', 'v');
-      expect(Number(await raw(server, 'PTTL', `${users.key}:default`))).to.be.within(
+      expect(Number(await target().raw('PTTL', `${users.key}:default`))).to.be.within(
         50_000,
         60_000,
       );
       await users.set('explicit', 'v', { ttl: 5_000 });
-      expect(Number(await raw(server, 'PTTL', `${users.key}:explicit`))).to.be.within(1, 5_000);
+      expect(Number(await target().raw('PTTL', `${users.key}:explicit`))).to.be.within(1, 5_000);
       await users.set('forever', 'v', { ttl: Infinity });
-      expect(await raw(server, 'PTTL', `${users.key}:forever`)).to.equal(-1);
+      expect(await target().raw('PTTL', `${users.key}:forever`)).to.equal(-1);
       expect(await users.pttl('forever')).to.equal(Infinity);
       expect(await users.pttl('missing')).to.equal(null);
       await users.getOrSet('computed', () => 'v');
-      expect(Number(await raw(server, 'PTTL', `${users.key}:computed`))).to.be.within(
+      expect(Number(await target().raw('PTTL', `${users.key}:computed`))).to.be.within(
         50_000,
         60_000,
       );
       const plain = new (cacheOf<string>())();
       await plain.set('x', 'v');
-      expect(await raw(server, 'PTTL', `${plain.key}:x`)).to.equal(-1);
+      expect(await target().raw('PTTL', `${plain.key}:x`)).to.equal(-1);
       const Broken = cacheOf<string>({ ttl: -5 });
       await rejects(() => new Broken().set('x', 'v'), ConfigError, /TTL/);
     });
@@ -232,7 +261,7 @@ describe('Cache', () => {
         `{${ns}:a}:computing`, // helper keys beside an entry
         `other:${ns}:a`,
       ];
-      for (const decoy of decoys) await raw(server, 'SET', decoy, 'decoy');
+      for (const decoy of decoys) await target().raw('SET', decoy, 'decoy');
       await users.set('a', '1');
       await users.set('b:c', '2');
       await users.set('*', '3');
@@ -246,7 +275,9 @@ describe('Cache', () => {
       expect(await users.clear()).to.equal(3);
       expect(await users.keys()).to.deep.equal([]);
       expect(await users.clear()).to.equal(0);
-      for (const decoy of decoys) expect(await raw(server, 'GET', decoy), decoy).to.equal('decoy');
+      for (const decoy of decoys) {
+        expect(await target().raw('GET', decoy), decoy).to.equal('decoy');
+      }
     });
 
     it('escapes the glob characters of the namespace', async () => {
@@ -255,23 +286,27 @@ describe('Cache', () => {
       const globby = new Globby();
       // What the namespace would match if its glob characters were not escaped.
       const decoy = `app:${key.slice(0, -6)}1zz:x`;
-      await raw(server, 'SET', decoy, 'decoy');
+      await target().raw('SET', decoy, 'decoy');
       await globby.set('mine', 'v');
       expect(await globby.keys()).to.deep.equal(['mine']);
       expect(await globby.clear()).to.equal(1);
-      expect(await raw(server, 'GET', decoy)).to.equal('decoy');
+      expect(await target().raw('GET', decoy)).to.equal('decoy');
     });
 
-    it('pages through many entries (SCAN batches) and clears them all', async function () {
+    it('pages through many entries (SCAN batches) on every master and clears them all', async function () {
       this.timeout(30_000);
       const Users = cacheOf<string>({ ser: serializer.String });
       const users = new Users();
       const total = 2_500;
-      const args: string[] = [];
-      for (let i = 0; i < total; i++) args.push(`${users.key}:${i}`, String(i));
-      await raw(server, 'MSET', ...args);
+      const entries = Array.from({ length: total }, (_, i) => `${users.key}:${i}`);
+      await rawMulti(target(), 'MSET', entries, (key) => [key.slice(users.key.length + 1)]);
+      // Spread over every master (on the cluster: all three hold some).
+      const spread = await countPerMaster(target(), `${users.key}:*`);
+      expect(spread).to.have.length(target().masters);
+      expect(spread.reduce((sum, n) => sum + n, 0)).to.equal(total);
+      for (const [master, n] of spread.entries()) expect(n, `master ${master}`).to.be.above(0);
       const decoys = Array.from({ length: 50 }, (_, i) => `${users.key}2:${i}`);
-      await raw(server, 'MSET', ...decoys.flatMap((key) => [key, 'decoy']));
+      await rawMulti(target(), 'MSET', decoys, () => ['decoy']);
       const ids = await users.keys({ count: 100 });
       expect(ids).to.have.length(total);
       expect(new Set(ids).size).to.equal(total);
@@ -281,11 +316,53 @@ describe('Cache', () => {
       expect(streamed).to.be.at.least(1 + 10 + 100 + 1000); // may see an id twice
       expect(await users.clear({ count: 200 })).to.equal(total);
       expect(await users.keys()).to.deep.equal([]);
-      expect(await raw(server, 'EXISTS', ...decoys)).to.equal(decoys.length);
+      expect(await countPerMaster(target(), `${users.key}:*`)).to.deep.equal(
+        Array(target().masters).fill(0),
+      );
+      const existing = await rawMulti(target(), 'EXISTS', decoys);
+      expect(existing.reduce((sum: number, n) => sum + Number(n), 0)).to.equal(decoys.length);
       await rejects(() => users.keys({ count: 0 }), ArgumentError, /count/);
       await rejects(() => users.keys(''), ArgumentError, /match/);
       expect(() => users.scan({ count: 1.5 })).to.throw(ArgumentError, /count/);
     });
+
+    for (const prefix of ['app', '{app}']) {
+      it(`entries, keys, clear and getOrSet work across the masters (prefix ${prefix})`, async () => {
+        const key = uniq('spread');
+        const [First, Second] = [Main, target().connection()].map((conn) =>
+          cacheOf<string>({ conn, prefix, key }),
+        );
+        const first = new First();
+        expect(first.key).to.equal(`${prefix}:${key}`);
+        const ids = Array.from({ length: 30 }, (_, i) => `e${i}`);
+        for (const id of ids) await first.set(id, `v-${id}`, { ttl: 60_000 });
+        const counts = await countPerMaster(target(), `${first.key}:*`);
+        expect(counts.reduce((a, b) => a + b, 0)).to.equal(30);
+        // Without a hash tag the entries spread over every master; with one, they share a slot.
+        expect(counts.filter((n) => n > 0)).to.have.length(prefix === 'app' ? target().masters : 1);
+        expect((await first.keys()).sort()).to.deep.equal([...ids].sort());
+        expect(await new Second().get('e7')).to.equal('v-e7');
+
+        let calls = 0;
+        const compute = async (): Promise<string> => {
+          calls += 1;
+          await sleep(100);
+          return 'computed';
+        };
+        const results = await Promise.all(
+          Array.from({ length: 10 }, (_, i) =>
+            new (i % 2 ? First : Second)().getOrSet(`hot${prefix}`, compute),
+          ),
+        );
+        expect(results).to.deep.equal(Array(10).fill('computed'));
+        expect(calls).to.equal(1);
+        expect(await first.clear({ count: 50 })).to.equal(31);
+        expect(await first.keys()).to.deep.equal([]);
+        expect(await countPerMaster(target(), `${first.key}:*`)).to.deep.equal(
+          Array(target().masters).fill(0),
+        );
+      });
+    }
 
     it('keeps getOrSet markers out of a hash-tagged namespace', async () => {
       const Tagged = cacheOf<string>({ prefix: '{app}', key: uniq('tagged') });
@@ -297,16 +374,17 @@ describe('Cache', () => {
         return 'v';
       });
       await sleep(50);
-      const markers = (await raw(server, 'KEYS', `*computing*${Tagged.KEY}*`)) as string[];
+      const markers = (await keysPerMaster(target(), `*computing*${Tagged.KEY}*`)).flat();
       expect(markers).to.have.length(1);
       expect(markers[0].startsWith('{app}')).to.equal(true); // same slot as the entries
+      expect(slotOf(markers[0])).to.equal(slotOf(`${tagged.key}:x`));
       expect(await tagged.keys()).to.deep.equal([]);
       expect(await tagged.clear()).to.equal(0);
-      expect(await raw(server, 'EXISTS', markers[0])).to.equal(1);
+      expect(await target().raw('EXISTS', markers[0])).to.equal(1);
       release();
       expect(await computing).to.equal('v');
       expect(await tagged.keys()).to.deep.equal(['x']);
-      expect(await raw(server, 'EXISTS', markers[0])).to.equal(0);
+      expect(await target().raw('EXISTS', markers[0])).to.equal(0);
     });
   });
 
@@ -314,7 +392,7 @@ describe('Cache', () => {
     it('20 concurrent callers on 4 connections compute once and all get the same value', async () => {
       const key = uniq('hot');
       const classes = Array.from({ length: 4 }, () =>
-        cacheOf<{ n: number }>({ ser: serializer.JSON, key, conn: connectionTo(server) }),
+        cacheOf<{ n: number }>({ ser: serializer.JSON, key, conn: target().connection() }),
       );
       let calls = 0;
       const compute = async (): Promise<{ n: number }> => {
@@ -330,9 +408,9 @@ describe('Cache', () => {
       expect(calls).to.equal(1);
       for (const result of results) expect(result).to.deep.equal({ n: 7 });
       const entry = `app:${key}:item`;
-      expect(await raw(server, 'GET', entry)).to.equal('{"n":7}');
-      expect(Number(await raw(server, 'PTTL', entry))).to.be.within(1, 30_000);
-      expect(await raw(server, 'EXISTS', markerOf(entry))).to.equal(0);
+      expect(await target().raw('GET', entry)).to.equal('{"n":7}');
+      expect(Number(await target().raw('PTTL', entry))).to.be.within(1, 30_000);
+      expect(await target().raw('EXISTS', markerOf(entry))).to.equal(0);
       const stats = classes.map((c) => new c().stats);
       expect(stats.reduce((sum, s) => sum + s.misses, 0)).to.equal(1);
       expect(stats.reduce((sum, s) => sum + s.hits, 0)).to.equal(19);
@@ -351,19 +429,19 @@ describe('Cache', () => {
         Error,
         /database down/,
       );
-      expect(await raw(server, 'EXISTS', markerOf(entry))).to.equal(0);
-      expect(await raw(server, 'EXISTS', entry)).to.equal(0);
+      expect(await target().raw('EXISTS', markerOf(entry))).to.equal(0);
+      expect(await target().raw('EXISTS', entry)).to.equal(0);
       expect(await users.getOrSet('u', () => 'fine')).to.equal('fine');
       const NullMaker = cacheOf<unknown>({ ser: serializer.JSON });
       const nulls = new NullMaker();
       await rejects(() => nulls.getOrSet('n', () => null), EncodeError, /absent/);
-      expect(await raw(server, 'EXISTS', markerOf(`${nulls.key}:n`))).to.equal(0);
+      expect(await target().raw('EXISTS', markerOf(`${nulls.key}:n`))).to.equal(0);
     });
 
     it('callers waiting on a failing computation compute themselves, once', async () => {
       const key = uniq('flaky');
       const [First, Second, Third] = Array.from({ length: 3 }, () =>
-        cacheOf<string>({ key, conn: connectionTo(server) }),
+        cacheOf<string>({ key, conn: target().connection() }),
       );
       let failing = 0;
       const failed = new First().getOrSet('k', async () => {
@@ -394,7 +472,7 @@ describe('Cache', () => {
       const Users = cacheOf<string>();
       const users = new Users();
       const entry = `${users.key}:orphan`;
-      await raw(server, 'SET', markerOf(entry), 'dead-winner-token', 'PX', '400');
+      await target().raw('SET', markerOf(entry), 'dead-winner-token', 'PX', '400');
       let calls = 0;
       const started = Date.now();
       const result = users.getOrSet('orphan', () => {
@@ -403,24 +481,21 @@ describe('Cache', () => {
       });
       await sleep(100);
       expect(calls, 'computed while the marker was alive').to.equal(0);
-      expect(Number(await raw(server, 'PTTL', markerOf(entry)))).to.be.above(0);
+      expect(Number(await target().raw('PTTL', markerOf(entry)))).to.be.above(0);
       expect(await result).to.equal('recomputed');
       expect(calls).to.equal(1);
       expect(Date.now() - started).to.be.below(5_000);
-      expect(await raw(server, 'GET', entry)).to.equal('recomputed');
-      expect(await raw(server, 'EXISTS', markerOf(entry))).to.equal(0);
+      expect(await target().raw('GET', entry)).to.equal('recomputed');
+      expect(await target().raw('EXISTS', markerOf(entry))).to.equal(0);
     });
 
     it('waiters block instead of polling', async () => {
       const Users = cacheOf<string>();
       const users = new Users();
       const entry = `${users.key}:slow`;
-      await raw(server, 'SET', markerOf(entry), 'someone-else', 'PX', '1500');
-      const polls = async (): Promise<number> =>
-        (await commandCalls('evalsha')) +
-        (await commandCalls('eval')) +
-        (await commandCalls('get'));
-      const [pollsBefore, waitsBefore] = [await polls(), await commandCalls('blmove')];
+      await target().raw('SET', markerOf(entry), 'someone-else', 'PX', '1500');
+      const polls = (): Promise<number> => totalCalls(target(), 'evalsha', 'eval', 'get');
+      const [pollsBefore, waitsBefore] = [await polls(), await totalCalls(target(), 'blmove')];
       const results = await Promise.all(
         Array.from({ length: 5 }, () => users.getOrSet('slow', () => 'v', { lockTtl: 5_000 })),
       );
@@ -429,14 +504,14 @@ describe('Cache', () => {
       // checks a few times (GETs inside the scripts count too), and the five callers of this
       // process share each blocking wait.
       expect((await polls()) - pollsBefore).to.be.below(80);
-      expect((await commandCalls('blmove')) - waitsBefore).to.be.within(1, 6);
+      expect((await totalCalls(target(), 'blmove')) - waitsBefore).to.be.within(1, 6);
     });
 
     it('a value stored by the winner after its marker expired is still kept and returned', async () => {
       const key = uniq('late');
       const [Slow, Fast] = [
         cacheOf<string>({ key }),
-        cacheOf<string>({ key, conn: connectionTo(server) }),
+        cacheOf<string>({ key, conn: target().connection() }),
       ];
       let calls = 0;
       const slow = new Slow().getOrSet(
@@ -457,10 +532,10 @@ describe('Cache', () => {
       expect(await slow).to.equal('slow');
       // The second caller took over after 100 ms (lockTtl too short for compute: documented);
       // the first one stored its value but left the second one's marker alone.
-      expect(await raw(server, 'EXISTS', markerOf(`app:${key}:k`))).to.equal(1);
+      expect(await target().raw('EXISTS', markerOf(`app:${key}:k`))).to.equal(1);
       expect(await fast).to.equal('fast');
       expect(calls).to.equal(2);
-      expect(await raw(server, 'EXISTS', markerOf(`app:${key}:k`))).to.equal(0);
+      expect(await target().raw('EXISTS', markerOf(`app:${key}:k`))).to.equal(0);
     });
   });
 
@@ -491,9 +566,7 @@ describe('Cache', () => {
 
   describe('RESP2', () => {
     it('decodes RESP2 replies alike (get, pttl, getOrSet, keys, clear)', async () => {
-      const Resp2 = class extends Connection {
-        static override MASTER = `${server.url}/0?protocol=2`;
-      };
+      const Resp2 = target().namedConnection({ protocol: 2 });
       try {
         const Values = cacheOf<unknown>({ ser: serializer.JSON, conn: Resp2 });
         const values = new Values();
@@ -513,6 +586,10 @@ describe('Cache', () => {
         expect(calls).to.equal(1);
         expect((await values.keys()).sort()).to.deep.equal(['list', 'zero']);
         expect(await values.clear()).to.equal(2);
+        // It really spoke RESP2: its clients (on every node that has one) say so.
+        const protocols = await protocolsNamed(target(), Resp2.clientName);
+        expect(protocols.length).to.be.at.least(sharedConnections(target()));
+        expect(new Set(protocols)).to.deep.equal(new Set([2]));
       } finally {
         await Resp2.close();
       }
@@ -528,7 +605,7 @@ describe('Cache', () => {
       }
       const profiles = new Profiles();
       const entry = `${profiles.key}:bad`;
-      await raw(server, 'LPUSH', entry, 'x');
+      await target().raw('LPUSH', entry, 'x');
       for (const operation of [
         () => profiles.get('bad'),
         () => profiles.getOrSet('bad', () => 'v'),
@@ -538,75 +615,7 @@ describe('Cache', () => {
         expect(error.key).to.equal(entry);
         expect(error.message).to.include('Profiles').and.include(entry);
       }
-      expect(await raw(server, 'LLEN', entry)).to.equal(1);
+      expect(await target().raw('LLEN', entry)).to.equal(1);
     });
-  });
-  describe('on a Redis Cluster', function () {
-    this.timeout(30_000);
-    let nodes: RedisServer[];
-    const clustered: Array<typeof Connection> = [];
-    const connectionOnCluster = (): typeof Connection => {
-      const connection = class extends Connection {
-        static override CLUSTER = nodes[0].url;
-      };
-      clustered.push(connection);
-      return connection;
-    };
-    before(async () => {
-      nodes = await cluster();
-    });
-    after(() => Promise.all(clustered.map((connection) => connection.close())));
-
-    /** How many keys matching `match` each master holds. */
-    const perNode = (match: string): Promise<number[]> =>
-      Promise.all(
-        nodes.map(
-          async (node) =>
-            (
-              (await raw(node, 'SCAN', '0', 'MATCH', match, 'COUNT', '100000')) as [
-                string,
-                string[],
-              ]
-            )[1].length,
-        ),
-      );
-
-    for (const prefix of ['app', '{app}']) {
-      it(`entries, keys, clear and getOrSet work across the masters (prefix ${prefix})`, async () => {
-        const key = uniq('spread');
-        const [First, Second] = [connectionOnCluster(), connectionOnCluster()].map(
-          (connection) =>
-            class extends Cache<string> {
-              static override CONNECTION = connection;
-              static override PREFIX = prefix;
-              static override KEY = key;
-            },
-        );
-        const first = new First();
-        const ids = Array.from({ length: 30 }, (_, i) => `e${i}`);
-        for (const id of ids) await first.set(id, `v-${id}`, { ttl: 60_000 });
-        const counts = await perNode(`${prefix.replace(/[{}]/g, '\\$&')}:${key}:*`);
-        expect(counts.reduce((a, b) => a + b, 0)).to.equal(30);
-        expect(counts.filter((n) => n > 0)).to.have.length(prefix === 'app' ? 3 : 1);
-        expect((await first.keys()).sort()).to.deep.equal([...ids].sort());
-        expect(await new Second().get('e7')).to.equal('v-e7');
-
-        let calls = 0;
-        const compute = async (): Promise<string> => {
-          calls += 1;
-          await sleep(100);
-          return 'computed';
-        };
-        const results = await Promise.all(
-          Array.from({ length: 10 }, (_, i) =>
-            new (i % 2 ? First : Second)().getOrSet(`hot${prefix}`, compute),
-          ),
-        );
-        expect(results).to.deep.equal(Array(10).fill('computed'));
-        expect(calls).to.equal(1);
-        expect(await first.clear({ count: 50 })).to.equal(31);
-        expect(await first.keys()).to.deep.equal([]);
-      });
-    }
   });
 });
