@@ -163,17 +163,31 @@ onEachTopology('Lock', (target) => {
       expect(await lock.release()).to.equal(true);
     });
 
-    it('release() leaves one wake-up token on a bounded, expiring side list', async () => {
+    it('release() wakes waiters through one bounded, expiring token; uncontended ones skip it', async () => {
       const lock = new Locks(uniq());
       const wake = `{${lock.key}}:wake`;
+      const waiting = `{${lock.key}}:waiting`;
       expect(slotOf(wake), "the wake-up list shares the lock key's slot").to.equal(
+        slotOf(lock.key),
+      );
+      expect(slotOf(waiting), "the waiters' flag shares the lock key's slot").to.equal(
         slotOf(lock.key),
       );
       for (let i = 0; i < 3; i++) {
         expect(await lock.acquire({ ttl: 2000 })).to.equal(true);
         expect(await lock.release()).to.equal(true);
       }
-      expect(await target().raw('LLEN', wake)).to.equal(1);
+      expect(await target().raw('EXISTS', wake), 'no waiter: no wake-up token').to.equal(0);
+      // A waiter that gives up at once still flags "someone waits" for a bounded time.
+      expect(await lock.acquire({ ttl: 2000 })).to.equal(true);
+      expect(await new Locks(lock.key).acquire({ ttl: 2000, wait: 10 })).to.equal(false);
+      expect(Number(await target().raw('PTTL', waiting))).to.be.within(1, 1000);
+      expect(await lock.release()).to.equal(true);
+      for (let i = 0; i < 3; i++) {
+        expect(await lock.acquire({ ttl: 2000 })).to.equal(true);
+        expect(await lock.release()).to.equal(true);
+      }
+      expect(await target().raw('LLEN', wake), 'trimmed to one token').to.equal(1);
       expect(Number(await target().raw('PTTL', wake))).to.be.within(1, 1000);
       expect(await lock.release()).to.equal(false); // a failed release pushes nothing more
       expect(await target().raw('LLEN', wake)).to.equal(1);
@@ -184,11 +198,14 @@ onEachTopology('Lock', (target) => {
       const lock = new Locks(key);
       expect(await lock.acquire({ ttl: 2000 })).to.equal(true);
       expect(await target().raw('GET', `${key}:fence`)).to.equal(String(lock.fence));
-      expect(await lock.release()).to.equal(true);
-      expect(await target().raw('LLEN', `${key}:wake`)).to.equal(1);
-      expect(slotOf(`${key}:fence`)).to.equal(slotOf(key));
+      // A waiter flags itself, the release wakes it: every key involved is in the tag's slot.
       const next = new Locks(key);
-      expect(await next.acquire({ ttl: 1000, wait: 50 })).to.equal(true);
+      const waiter = next.acquire({ ttl: 1000, wait: 2000 });
+      await eventually(async () => (await target().raw('EXISTS', `${key}:waiting`)) === 1);
+      expect(await lock.release()).to.equal(true);
+      expect(await waiter).to.equal(true);
+      for (const side of ['fence', 'wake', 'waiting'])
+        expect(slotOf(`${key}:${side}`)).to.equal(slotOf(key));
       expect(await next.release()).to.equal(true);
     });
 

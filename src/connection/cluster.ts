@@ -1,5 +1,5 @@
 import { createCluster } from 'redis';
-import type { Command, CommandOrigin } from '../command.js';
+import type { Command, CommandOrigin, RedisArg } from '../command.js';
 import { ConnectionError, CrossSlotError } from '../errors.js';
 import { runPipeline, runTransaction, WATCH_FAILED } from '../pipeline/execute.js';
 import { resolveServer, type ParsedDsn } from './dsn.js';
@@ -122,7 +122,16 @@ export class ClusterRouter implements Topology {
     args = command.args,
     readonly = !command.write && !command.primary,
   ): Promise<unknown> {
-    return this.#watchdog.track(cluster.sendCommand(keyOf(command), readonly, args));
+    return this.#watchdog.track(this.#raw(cluster, command, args, readonly));
+  }
+
+  #raw(
+    cluster: RedisClusterClient,
+    command: Command,
+    args: RedisArg[],
+    readonly: boolean,
+  ): Promise<unknown> {
+    return cluster.sendCommand(keyOf(command), readonly, args);
   }
 
   run<R>(command: Command<R>, fromMaster = false): Promise<R> {
@@ -144,16 +153,13 @@ export class ClusterRouter implements Topology {
 
   async pipeline(commands: readonly Command[], options: PipelineOptions = {}): Promise<unknown[]> {
     const cluster = await this.client();
+    const fromMaster = options.fromMaster === true;
     return runPipeline(
       this,
       (args, command) =>
-        this.#send(
-          cluster,
-          command,
-          args,
-          !command.write && !command.primary && !options.fromMaster,
-        ),
+        this.#raw(cluster, command, args, !command.write && !command.primary && !fromMaster),
       commands,
+      this.#watchdog,
     );
   }
 

@@ -121,6 +121,11 @@ export class Endpoint {
     );
   }
 
+  /** The watchdog's counters, for batches that count their commands themselves. */
+  get meter(): Watchdog<RedisClient> {
+    return this.#watchdog;
+  }
+
   /** Counts a command sent outside exec (pipelines) for the watchdog. */
   track<T>(promise: Promise<T>): Promise<T> {
     return this.#watchdog.track(promise);

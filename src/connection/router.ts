@@ -19,7 +19,7 @@ function replicaFailed(error: unknown): boolean {
 /** A pipeline on one endpoint: one connection for the whole batch. */
 function pipelineOn(endpoint: Endpoint, commands: readonly Command[]): Promise<unknown[]> {
   return endpoint.use((client) =>
-    runPipeline(endpoint, (args) => endpoint.track(client.sendCommand(args)), commands),
+    runPipeline(endpoint, (args) => client.sendCommand(args), commands, endpoint.meter),
   );
 }
 

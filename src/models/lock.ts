@@ -259,13 +259,13 @@ export class Lock extends Model {
   }
 
   /** One acquire attempt (lock-acquire.lua); records the ownership when it succeeds. */
-  private attempt<R>(ttl: number, map: (attempt: Attempt) => R): Promise<R> {
+  private attempt<R>(ttl: number, map: (attempt: Attempt) => R, waiting = false): Promise<R> {
     const token = newToken();
     const since = performance.now();
     return this.script(
       acquireScript,
-      [this.key, sideKey(this.key, 'fence')],
-      [token, String(ttl), this.ownership.token ?? ''],
+      [this.key, sideKey(this.key, 'fence'), sideKey(this.key, 'waiting')],
+      [token, String(ttl), this.ownership.token ?? '', waiting ? WAKE_TTL_MS : '0'],
       {
         write: true,
         decode: (reply) => {
@@ -284,7 +284,7 @@ export class Lock extends Model {
     const deadline = performance.now() + wait;
     const wake = sideKey(this.key, 'wake');
     for (;;) {
-      const attempt = await this.attempt(ttl, (a) => a);
+      const attempt = await this.attempt(ttl, (a) => a, true);
       if (attempt.code === 1 && signal?.aborted) {
         await this.releaseToken(attempt.token).catch(() => false);
         throw signal.reason;
@@ -304,7 +304,7 @@ export class Lock extends Model {
   private releaseToken(token: string | undefined): Promise<boolean> {
     return this.script(
       releaseScript,
-      [this.key, sideKey(this.key, 'wake')],
+      [this.key, sideKey(this.key, 'wake'), sideKey(this.key, 'waiting')],
       // Without a token, one nobody holds: an empty one would match a Python-held lock.
       [token ?? newToken(), WAKE_TTL_MS],
       {

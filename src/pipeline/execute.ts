@@ -12,22 +12,67 @@ import { TransactionError, PipelineError, type BatchFailure } from '../errors.js
 /** Marks the EXEC of a transaction whose WATCHed keys changed. @internal */
 export const WATCH_FAILED = Symbol('watch failed');
 
-/** Decodes settled replies into results and failures. */
-function collect(
-  endpoint: ErrorMapper,
+/** Counts commands in flight for a dead-server watchdog (see Watchdog). */
+export interface Meter {
+  inflight: number;
+  settled(): void;
+}
+
+/** Replies of a batch: `errors[i]` is set (and `replies[i]` not) for a failed command. */
+interface Settled {
+  replies: unknown[];
+  errors: unknown[] | undefined;
+}
+
+/**
+ * Sends every command right away (same tick: node-redis writes them in one go) and waits for all
+ * replies, with one callback pair per command and no per-command wrapper promise.
+ */
+function sendAll(
+  send: Send,
   commands: readonly Command[],
-  outcome: (index: number) => { ok: true; reply: unknown } | { ok: false; error: unknown },
+  args: (command: Command) => RedisArg[],
+  meter?: Meter,
+): Promise<Settled> {
+  const count = commands.length;
+  const settled: Settled = { replies: new Array(count), errors: undefined };
+  if (count === 0) return Promise.resolve(settled);
+  if (meter) meter.inflight += count;
+  return new Promise((resolve) => {
+    let pending = count;
+    for (let i = 0; i < count; i++) {
+      send(args(commands[i]), commands[i]).then(
+        (reply) => {
+          settled.replies[i] = reply;
+          meter?.settled();
+          if (--pending === 0) resolve(settled);
+        },
+        (error: unknown) => {
+          (settled.errors ??= new Array(count))[i] = error ?? new Error('unknown failure');
+          meter?.settled();
+          if (--pending === 0) resolve(settled);
+        },
+      );
+    }
+  });
+}
+
+/** Decodes replies into results; failed or undecodable ones become typed errors. */
+function collect(
+  mapper: ErrorMapper,
+  commands: readonly Command[],
+  settled: Settled,
 ): { results: unknown[]; failures: BatchFailure[] } {
+  const { replies, errors } = settled;
   const results: unknown[] = new Array(commands.length);
   const failures: BatchFailure[] = [];
   for (let i = 0; i < commands.length; i++) {
-    const result = outcome(i);
+    const error = errors?.[i];
     try {
-      results[i] = result.ok
-        ? finish(commands[i], result.reply)
-        : settle(endpoint, commands[i], result.error);
-    } catch (error) {
-      const typed = error instanceof Error ? error : new Error(String(error));
+      results[i] =
+        error === undefined ? finish(commands[i], replies[i]) : settle(mapper, commands[i], error);
+    } catch (failure) {
+      const typed = failure instanceof Error ? failure : new Error(String(failure));
       results[i] = typed;
       failures.push({ index: i, error: typed });
     }
@@ -37,6 +82,9 @@ function collect(
 
 /** Sends one command of a batch (right away: every command is sent in the same tick). */
 export type Send = (args: RedisArg[], command: Command) => Promise<unknown>;
+
+const argsOf = (command: Command): RedisArg[] => command.args;
+const evalOf = (command: Command): RedisArg[] => command.script!.toEval(command.args);
 
 /**
  * Sends every command at once (one write per connection, one round trip) and decodes the
@@ -48,22 +96,26 @@ export async function runPipeline(
   mapper: ErrorMapper,
   send: Send,
   commands: readonly Command[],
+  meter?: Meter,
 ): Promise<unknown[]> {
-  const settled = await Promise.allSettled(commands.map((c) => send(c.args, c)));
-  const retry = commands.flatMap((command, i) => {
-    const s = settled[i];
-    return s.status === 'rejected' && isNoScript(command, s.reason) ? [i] : [];
-  });
-  if (retry.length > 0) {
-    const again = await Promise.allSettled(
-      retry.map((i) => send(commands[i].script!.toEval(commands[i].args), commands[i])),
-    );
-    retry.forEach((index, j) => (settled[index] = again[j]));
+  const settled = await sendAll(send, commands, argsOf, meter);
+  const errors = settled.errors;
+  if (errors !== undefined) {
+    const retry = commands.flatMap((command, i) => (isNoScript(command, errors[i]) ? [i] : []));
+    if (retry.length > 0) {
+      const again = await sendAll(
+        send,
+        retry.map((i) => commands[i]),
+        evalOf,
+        meter,
+      );
+      retry.forEach((index, j) => {
+        errors[index] = again.errors?.[j];
+        settled.replies[index] = again.replies[j];
+      });
+    }
   }
-  const { results, failures } = collect(mapper, commands, (i) => {
-    const s = settled[i];
-    return s.status === 'fulfilled' ? { ok: true, reply: s.value } : { ok: false, error: s.reason };
-  });
+  const { results, failures } = collect(mapper, commands, settled);
   if (failures.length > 0) throw new PipelineError(results, failures);
   return results;
 }
@@ -89,11 +141,10 @@ export async function runTransaction(
   if (exec.status === 'rejected') {
     const refused = queued.flatMap((s, i) => (s.status === 'rejected' ? [i] : []));
     if (refused.length === 0) throw endpoint.toError(exec.reason);
-    const { results, failures } = collect(endpoint, commands, (i) =>
-      queued[i].status === 'rejected'
-        ? { ok: false, error: (queued[i] as PromiseRejectedResult).reason }
-        : { ok: false, error: new Error('not run: the transaction was discarded') },
+    const errors = queued.map((q) =>
+      q.status === 'rejected' ? q.reason : new Error('not run: the transaction was discarded'),
     );
+    const { results, failures } = collect(endpoint, commands, { replies: [], errors });
     throw new TransactionError(
       results,
       failures.filter((f) => refused.includes(f.index)),
@@ -102,11 +153,11 @@ export async function runTransaction(
   }
   if (exec.value === null) return WATCH_FAILED;
   const replies = exec.value as unknown as unknown[];
-  const { results, failures } = collect(endpoint, commands, (i) =>
-    replies[i] instanceof Error
-      ? { ok: false, error: replies[i] }
-      : { ok: true, reply: replies[i] },
-  );
+  const failed = replies.some((reply) => reply instanceof Error);
+  const errors = failed
+    ? replies.map((reply) => (reply instanceof Error ? reply : undefined))
+    : undefined;
+  const { results, failures } = collect(endpoint, commands, { replies, errors });
   if (failures.length > 0) throw new TransactionError(results, failures, false);
   return results;
 }

@@ -3,9 +3,13 @@
 --
 -- KEYS[1]  the lock key: a string holding the owner token ('' when the Python redisext lock set it)
 -- KEYS[2]  the fencing counter: an integer string that never expires
+-- KEYS[3]  the "someone waits" flag read by the release script
 -- ARGV[1]  the new owner token (never '')
 -- ARGV[2]  time to live, milliseconds
 -- ARGV[3]  the token this Lock instance already holds, or '' when it holds none
+-- ARGV[4]  '0', or (when the caller will wait for a release) how long, in ms, the "someone
+--          waits" flag lives: set in the same step as the failed attempt, so no release
+--          between this attempt and the caller's wait can miss the waiter
 --
 -- Reply: {1, fence}  acquired; fence is the new fencing token (strictly increasing per key)
 --        {2, pttl}   not acquired: ARGV[3] already holds the lock (no re-entrancy)
@@ -19,6 +23,9 @@ if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
     return fence
   end
   return {1, fence}
+end
+if ARGV[4] ~= '0' then
+  redis.call('SET', KEYS[3], '1', 'PX', ARGV[4])
 end
 local holder = redis.call('GET', KEYS[1])
 local pttl = redis.call('PTTL', KEYS[1])
