@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import type { RedisArg } from '../command.js';
 import type { Connection } from '../connection/connection.js';
 import { ArgumentError, ConfigError, KeyError } from '../errors.js';
 import { Script } from '../scripts/script.js';
 import { flag, integer, nullable, positive } from './decoders.js';
 import { hashTag, sideKey } from './keys.js';
+import { newToken } from './token.js';
 import { routerOf, type ModelStatics } from './config.js';
 import { Model } from './model.js';
 
@@ -308,7 +308,7 @@ export class Cache<T = string> extends Model {
       tally.hits += 1;
       return entry.decoded(cached);
     }
-    const token = randomUUID();
+    const token = newToken();
     const keys = [
       entry.key,
       entrySideKey(entry.key, 'computing'),

@@ -1,9 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import type { RedisArg } from '../command.js';
 import { RedisextError } from '../errors.js';
 import { Script } from '../scripts/script.js';
 import { integer, positive } from './decoders.js';
 import { sideKey } from './keys.js';
+import { newToken } from './token.js';
 import { Model } from './model.js';
 
 const acquireScript = Script.load('lock-acquire');
@@ -63,11 +63,6 @@ interface Attempt {
   token: string;
   /** `performance.now()` before the attempt was sent: the lock surely lives until since + ttl. */
   since: number;
-}
-
-/** An owner token: 128 random bits, never the Python lock's ''. */
-function newToken(): string {
-  return randomBytes(16).toString('hex');
 }
 
 /** A bulk reply as text (null stays null). */
