@@ -42,12 +42,13 @@ onEachTopology('Lock', (target) => {
   });
 
   describe('acquire / release / extend', () => {
-    it('acquire() stores a random owner token with the ttl, release() deletes it', async () => {
+    it('acquire() stores a unique owner token with the ttl, release() deletes it', async () => {
       const lock = new Locks(uniq());
       expect(lock.fence).to.equal(null);
       expect(await lock.acquire({ ttl: 5000 })).to.equal(true);
       const token = await target().raw('GET', lock.key);
-      expect(token).to.match(/^[0-9a-f]{32}$/);
+      // 128 random bits per process, then a per-process sequence number.
+      expect(token).to.match(/^[0-9a-f]{32}:[0-9a-z]+$/);
       const pttl = Number(await target().raw('PTTL', lock.key));
       expect(pttl).to.be.within(1, 5000);
       expect(lock.fence).to.be.a('number');
