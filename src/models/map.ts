@@ -36,7 +36,7 @@ export class Map<T = string> extends Model {
     const args = ['SET', this.key, this.encode(value)];
     if (options.ttl !== undefined) args.push('PX', this.msArg(options.ttl, 'ttl'));
     if (options.ifAbsent) args.push('NX');
-    return this.write(args, (reply) => reply !== null);
+    return this.write(args, stored);
   }
 
   /** Adds `by` to a numeric value (`INCRBY`) and returns the result. */
@@ -53,4 +53,9 @@ export class Map<T = string> extends Model {
   remove(): Promise<boolean> {
     return this.write(['DEL', this.key], positive);
   }
+}
+
+/** A SET reply: OK when stored, nil when NX refused. */
+function stored(reply: unknown): boolean {
+  return reply !== null;
 }
