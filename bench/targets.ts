@@ -1,0 +1,89 @@
+import type { MemoryResult } from './memory/types.js';
+import type { TargetResult, WorkloadResult } from './results.js';
+
+/** A throughput target: ours / `contender` at least `min` in `workload`. */
+interface RatioTarget {
+  readonly workload: string;
+  readonly contender: string;
+  readonly min: number;
+}
+
+/** The single-operation workloads with 100 calls in flight. */
+const CONCURRENT = ['incr-100', 'json-100', 'queue-100', 'set-100'];
+
+/** The targets of issue 6 (reported as PASS/MISS, never asserted in tests). */
+export const RATIO_TARGETS: readonly RatioTarget[] = [
+  ...CONCURRENT.flatMap((workload) => [
+    { workload, contender: 'node-redis-t0', min: 0.9 },
+    { workload, contender: 'node-redis', min: 2.5 },
+    { workload, contender: 'ioredis', min: 1.5 },
+  ]),
+  { workload: 'pipeline-10k', contender: 'node-redis-t0', min: 0.9 },
+  { workload: 'lock-100', contender: 'ioredis', min: 1.5 },
+];
+
+/** Bytes a model handle may cost. */
+export const MAX_BYTES_PER_INSTANCE = 200;
+/** Heap growth allowed after a million operations. */
+export const MAX_HEAP_GROWTH = 32 * 1024 * 1024;
+
+/** Checks every target that this run measured. */
+export function evaluate(
+  workloads: readonly WorkloadResult[],
+  memory?: MemoryResult,
+): TargetResult[] {
+  const out: TargetResult[] = [];
+  for (const target of RATIO_TARGETS) {
+    const result = workloads.find((w) => w.id === target.workload);
+    const ratio = result?.ratios[target.contender];
+    if (result === undefined || ratio === undefined) continue;
+    const label = result.subjects.find((s) => s.id === target.contender)?.label ?? target.contender;
+    out.push({
+      description: `${result.id}: ≥ ${target.min}× ${label}`,
+      value: ratio,
+      kind: 'min',
+      threshold: target.min,
+      pass: ratio >= target.min,
+      workload: target.workload,
+      subject: target.contender,
+    });
+  }
+  if (memory) {
+    const { instances, operations } = memory;
+    const mem = (description: string, value: number, threshold: number, subject: string) =>
+      out.push({
+        description,
+        value,
+        kind: 'max',
+        threshold,
+        pass: value <= threshold,
+        workload: 'memory',
+        subject,
+      });
+    mem(
+      `${instances.count} model instances open no connection`,
+      instances.connectionsOpened,
+      0,
+      'instance-connections',
+    );
+    mem(
+      `a model instance costs < ${MAX_BYTES_PER_INSTANCE} bytes`,
+      instances.bytesPerInstance,
+      MAX_BYTES_PER_INSTANCE - 1e-9,
+      'instance-bytes',
+    );
+    mem(
+      `connections ≤ 1 per role + 1 per blocking consumer (${operations.allowedConnections})`,
+      operations.maxConnections,
+      operations.allowedConnections,
+      'connections',
+    );
+    mem(
+      `heap growth after ${operations.count} operations < 32 MB`,
+      operations.heapGrowthBytes,
+      MAX_HEAP_GROWTH - 1,
+      'heap-growth',
+    );
+  }
+  return out;
+}

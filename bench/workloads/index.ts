@@ -1,0 +1,31 @@
+import {
+  incrConcurrent,
+  incrSequential,
+  jsonSetGet,
+  queuePushPop,
+  setAddContains,
+} from './commands.js';
+import { lockPairs } from './lock.js';
+import { pipeline10k } from './pipeline.js';
+import { reuseOff } from './reuse.js';
+import { serializerClass, serializerDoc } from './serializer.js';
+import type { Workload } from './workload.js';
+
+export type { Context, Subject, Workload } from './workload.js';
+
+/** Every throughput workload, in the order they run (the memory workload runs last). */
+export const WORKLOADS: readonly Workload[] = [
+  incrSequential,
+  incrConcurrent,
+  pipeline10k,
+  jsonSetGet,
+  queuePushPop,
+  setAddContains,
+  lockPairs,
+  serializerDoc,
+  serializerClass,
+  reuseOff,
+];
+
+/** The id of the memory workload (model instances + a million operations, in a child process). */
+export const MEMORY = 'memory';
