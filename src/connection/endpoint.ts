@@ -6,7 +6,6 @@ import { isDriverError, mapError, replyCode } from './error-map.js';
 import { clientOptions, type ResolvedOptions } from './options.js';
 import { Watchdog } from './watchdog.js';
 
-export { isDriverError } from './error-map.js';
 
 /** A connected node-redis client, as the escape hatch hands it out. */
 export type RedisClient = ReturnType<typeof createClient>;
