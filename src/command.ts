@@ -34,3 +34,15 @@ export interface Command<R = unknown> {
   /** Set when `args` is an EVALSHA: used to fall back to EVAL. */
   readonly script?: Script;
 }
+
+/**
+ * The key a command is about (cluster routing, slot checks): its model's key, else its first
+ * argument after the command name (raw commands), if any.
+ *
+ * @internal
+ */
+export function keyOf(command: Command): string | undefined {
+  if (command.origin) return command.origin.key;
+  const key = command.args[1];
+  return key === undefined ? undefined : key.toString();
+}

@@ -1,24 +1,18 @@
 import { createCluster } from 'redis';
-import type { Command, CommandOrigin, RedisArg } from '../command.js';
-import { ConnectionError, CrossSlotError } from '../errors.js';
+import { keyOf, type Command, type CommandOrigin, type RedisArg } from '../command.js';
+import { CrossSlotError } from '../errors.js';
 import { runPipeline, runTransaction, WATCH_FAILED } from '../pipeline/execute.js';
 import { resolveServer, type ParsedDsn } from './dsn.js';
 import { Endpoint, finish, isNoScript, settle, type RedisClient } from './endpoint.js';
 import { mapError } from './error-map.js';
-import { clientOptions, type ResolvedOptions } from './options.js';
+import { connectDeadline } from './deadline.js';
+import { clientOptions, reconnectDelay, type ResolvedOptions } from './options.js';
 import { slotOf } from './slot.js';
 import type { PipelineOptions, Topology } from './topology.js';
 import { Watchdog } from './watchdog.js';
 
 /** A connected node-redis cluster client, as the escape hatch hands it out. */
 export type RedisClusterClient = ReturnType<typeof createCluster>;
-
-/** The key a command is routed by: its model's key, else its first argument. */
-function keyOf(command: Command): string | undefined {
-  if (command.origin) return command.origin.key;
-  const key = command.args[1];
-  return key === undefined ? undefined : key.toString();
-}
 
 /**
  * A Redis Cluster: commands go to the master of their key's slot (reads to replicas with
@@ -61,7 +55,7 @@ export class ClusterRouter implements Topology {
   async #open(): Promise<RedisClusterClient> {
     const seed = this.seeds[0];
     const defaults = clientOptions(seed, this.options, (retries) =>
-      retries >= this.options.reconnectAttempts ? false : Math.min(50 * 2 ** retries, 1000),
+      retries >= this.options.reconnectAttempts ? false : reconnectDelay(retries),
     );
     const {
       host: _host,
@@ -76,31 +70,19 @@ export class ClusterRouter implements Topology {
       RESP: defaults.RESP,
     } as never) as RedisClusterClient;
     cluster.on('error', () => undefined);
-    const limit = seed.connectTimeout ?? this.options.connectTimeout;
-    let timer: NodeJS.Timeout | undefined;
+    const deadline = connectDeadline(
+      seed.connectTimeout ?? this.options.connectTimeout,
+      this.describe(),
+    );
     const connecting = cluster.connect();
     connecting.catch(() => undefined);
     try {
-      await Promise.race([
-        connecting,
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(
-            () =>
-              reject(
-                new ConnectionError(
-                  this.describe(),
-                  `no answer within ${limit} ms while connecting`,
-                ),
-              ),
-            limit,
-          );
-        }),
-      ]);
+      await Promise.race([connecting, deadline.promise]);
     } catch (error) {
       cluster.destroy();
       throw this.toError(error);
     } finally {
-      clearTimeout(timer);
+      deadline.clear();
     }
     this.#cluster = cluster;
     this.#dropReason = undefined;

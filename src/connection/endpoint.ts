@@ -1,11 +1,11 @@
 import { createClient } from 'redis';
 import type { Command, CommandOrigin } from '../command.js';
-import { ConnectionError, DecodeError, RedisextError } from '../errors.js';
+import { DecodeError, RedisextError } from '../errors.js';
 import type { ParsedDsn } from './dsn.js';
 import { isDriverError, mapError, replyCode } from './error-map.js';
-import { clientOptions, type ResolvedOptions } from './options.js';
+import { connectDeadline } from './deadline.js';
+import { clientOptions, reconnectDelay, type ResolvedOptions } from './options.js';
 import { Watchdog } from './watchdog.js';
-
 
 /** A connected node-redis client, as the escape hatch hands it out. */
 export type RedisClient = ReturnType<typeof createClient>;
@@ -215,26 +215,17 @@ export class Endpoint {
 
   async #open(shared: boolean): Promise<RedisClient> {
     const limit = this.#server.connectTimeout ?? this.options.connectTimeout;
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new ConnectionError(this.address, `no answer within ${limit} ms while connecting`),
-          ),
-        limit,
-      );
-    });
+    const deadline = connectDeadline(limit, this.address);
     let client: RedisClient | undefined;
     try {
-      if (this.resolve) this.#server = await Promise.race([this.resolve(), deadline]);
+      if (this.resolve) this.#server = await Promise.race([this.resolve(), deadline.promise]);
       let ready = false;
       // A resolved (Sentinel) address may change: reconnect by resolving again, not in place.
       const attempts = this.resolve ? 0 : this.options.reconnectAttempts;
       client = createClient(
         clientOptions(this.#server, this.options, (retries) => {
           if (!shared || !ready || retries >= attempts) return false;
-          return Math.min(50 * 2 ** retries, 1000);
+          return reconnectDelay(retries);
         }),
       ) as RedisClient;
       const opened = client;
@@ -250,12 +241,12 @@ export class Endpoint {
       }
       const connecting = opened.connect();
       connecting.catch(() => undefined);
-      await Promise.race([connecting, deadline]);
+      await Promise.race([connecting, deadline.promise]);
     } catch (error) {
       client?.destroy();
       throw this.toError(error);
     } finally {
-      clearTimeout(timer);
+      deadline.clear();
     }
     if (shared) {
       this.#client = client;

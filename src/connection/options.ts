@@ -94,3 +94,8 @@ export function clientOptions(
     socket: { ...socket, ...(user.socket ?? {}) },
   } as RedisClientOptions;
 }
+
+/** Delay before reconnect attempt `retries` (0-based): 50, 100, 200... ms, at most 1 s. */
+export function reconnectDelay(retries: number): number {
+  return Math.min(50 * 2 ** retries, 1000);
+}

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Command } from '../command.js';
+import { keyOf, type Command } from '../command.js';
 import type { PipelineOptions, Topology } from '../connection/topology.js';
 import { ConfigError, WatchConflictError } from '../errors.js';
 import { Batch, Queued, type BatchResults } from './batch.js';
@@ -45,13 +45,7 @@ function placeholdersOf<T extends readonly Queued<unknown>[]>(
 
 /** The keys a batch's commands are about (for cluster slot checks). @internal */
 export function keysOf(commands: readonly Command[]): string[] {
-  return commands.flatMap((command) => (command.origin ? [command.origin.key] : rawKey(command)));
-}
-
-/** A raw command's key: its first argument after the name (when there is one). */
-function rawKey(command: Command): string[] {
-  const key = command.args[1];
-  return key === undefined ? [] : [key.toString()];
+  return commands.flatMap((command) => keyOf(command) ?? []);
 }
 
 /** @internal the body of `Connection.pipeline`. */

@@ -1,0 +1,23 @@
+import { ConnectionError } from '../errors.js';
+
+/**
+ * A connect deadline: `promise` rejects with a ConnectionError naming `address` after `limit`
+ * ms (node-redis' `connect()` alone can hang on a server that accepts and never answers).
+ * Call `clear()` once connected.
+ *
+ * @internal
+ */
+export function connectDeadline(
+  limit: number,
+  address: string,
+): { promise: Promise<never>; clear(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  const promise = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new ConnectionError(address, `no answer within ${limit} ms while connecting`)),
+      limit,
+    );
+  });
+  promise.catch(() => undefined);
+  return { promise, clear: () => clearTimeout(timer) };
+}
