@@ -6,19 +6,20 @@
 import 'reflect-metadata';
 
 export { Connection, type ServerSpec } from './connection/connection.js';
-export { parseDsn, type ParsedDsn, type ServerOptions, type TlsOptions } from './connection/dsn.js';
-export type { RedisClient } from './connection/endpoint.js';
+export { parseDsn, type ParsedDsn, type ServerOptions, type TlsOptions } from './transport/dsn.js';
+export type { RedisClient } from './transport/endpoint.js';
 export {
   DEFAULT_OPTIONS,
   type ConnectionOptions,
   type ResolvedOptions,
-} from './connection/options.js';
-export type { RedisClusterClient } from './connection/cluster.js';
-export type { SentinelConfig } from './connection/sentinel.js';
+} from './transport/options.js';
+export type { RedisClusterClient } from './transport/cluster.js';
+export type { SentinelConfig } from './transport/sentinel.js';
 export { model, type ModelOptions, type ConnectionRef } from './models/config.js';
-export { Model, type Executor } from './models/model.js';
-export type { CommandOrigin, RedisArg } from './command.js';
-export type { Script } from './scripts/script.js';
+export { Model, type Operation } from './models/model.js';
+export type { Executor } from './core/executor.js';
+export type { CommandOrigin, RedisArg } from './core/command.js';
+export type { Script } from './core/script.js';
 export { ListModel, type ListEnd } from './models/list-model.js';
 export { Counter } from './models/counter.js';
 export { Map, type SetOptions } from './models/map.js';
@@ -52,15 +53,9 @@ export {
   LockLostError,
   type LockOptions,
 } from './models/lock.js';
-export {
-  Batch,
-  Queued,
-  type Batched,
-  type BatchResults,
-  type RawOptions,
-} from './pipeline/batch.js';
-export type { BatchBuilder, PipelineOptions, WatchOptions } from './pipeline/index.js';
-export { WatchSession } from './pipeline/watch.js';
+export { Batch, Queued, type Batched, type BatchResults, type RawOptions } from './batch/batch.js';
+export type { BatchBuilder, PipelineOptions, WatchOptions } from './batch/run.js';
+export { WatchSession } from './batch/watch-session.js';
 export { serializer } from './serializers/index.js';
 export type { Serializer, ValueOf } from './serializers/serializer.js';
 export { field, registerClass, serializable, type TypedClass } from './serializers/typed.js';
@@ -82,4 +77,4 @@ export {
   WatchConflictError,
   WrongTypeError,
   type ErrorContext,
-} from './errors.js';
+} from './core/errors.js';

@@ -12,7 +12,7 @@ import {
   serializer,
   WrongTypeError,
 } from '../../src/index.js';
-import { slotOf } from '../../src/connection/slot.js';
+import { slotOf } from '../../src/core/slot.js';
 import { rejects, uniq } from '../support/helpers.js';
 import { clientsNamed, onEachTopology } from '../support/targets.js';
 

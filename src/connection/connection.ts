@@ -1,13 +1,13 @@
 import { inspect } from 'node:util';
-import { ConfigError, DsnError } from '../errors.js';
-import { resolveServer, type ServerOptions } from './dsn.js';
-import type { RedisClient } from './endpoint.js';
-import { resolveOptions, type ConnectionOptions } from './options.js';
-import { ClusterRouter, type RedisClusterClient } from './cluster.js';
-import { Router } from './router.js';
-import { sentinelResolver, type SentinelConfig } from './sentinel.js';
-import type { Topology } from './topology.js';
-import type { Batch, BatchResults, Queued } from '../pipeline/batch.js';
+import { ConfigError, DsnError } from '../core/errors.js';
+import { resolveServer, type ServerOptions } from '../transport/dsn.js';
+import type { RedisClient } from '../transport/endpoint.js';
+import { resolveOptions, type ConnectionOptions } from '../transport/options.js';
+import { ClusterRouter, type RedisClusterClient } from '../transport/cluster.js';
+import { Router } from '../transport/router.js';
+import { sentinelResolver, type SentinelConfig } from '../transport/sentinel.js';
+import type { Topology } from '../transport/topology.js';
+import type { Batch, BatchResults, Queued } from '../batch/batch.js';
 import {
   pipeline,
   transaction,
@@ -15,8 +15,8 @@ import {
   type BatchBuilder,
   type PipelineOptions,
   type WatchOptions,
-} from '../pipeline/index.js';
-import type { WatchSession } from '../pipeline/watch.js';
+} from '../batch/run.js';
+import type { WatchSession } from '../batch/watch-session.js';
 
 /** A server given as a DSN string or an options object. */
 export type ServerSpec = string | ServerOptions;

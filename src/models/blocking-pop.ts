@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { CommandOrigin, RedisArg } from '../command.js';
-import type { RedisClient } from '../connection/endpoint.js';
-import { ArgumentError } from '../errors.js';
-import { integer } from './decoders.js';
+import type { CommandOrigin, RedisArg } from '../core/command.js';
+import type { RedisClient } from '../transport/endpoint.js';
+import { ArgumentError } from '../core/errors.js';
+import { integer } from '../core/decoders.js';
 import type { Model } from './model.js';
 
 /**

@@ -1,16 +1,18 @@
-import type { RedisArg } from '../command.js';
+import type { RedisArg } from '../core/command.js';
 import type { Connection } from '../connection/connection.js';
-import { ArgumentError, ConfigError, KeyError } from '../errors.js';
-import { Script } from '../scripts/script.js';
-import { flag, integer, nullable, positive } from './decoders.js';
-import { hashTag, sideKey } from './keys.js';
-import { newToken } from './token.js';
+import { ArgumentError, ConfigError, KeyError } from '../core/errors.js';
+import { Script } from '../core/script.js';
+import { flag, integer, positive, expiry } from '../core/decoders.js';
+import { nullable } from './values.js';
+import { hashTag, sideKey } from '../core/keys.js';
+import { newToken } from '../core/token.js';
 import { routerOf, type ModelStatics } from './config.js';
 import { Model } from './model.js';
+import type { DirectOnly } from '../batch/types.js';
 
-const fetchScript = Script.load('cache-fetch');
-const storeScript = Script.load('cache-store');
-const releaseScript = Script.load('cache-release');
+const fetchScript = Script.of('cache-fetch-3');
+const storeScript = Script.of('cache-store-3');
+const releaseScript = Script.of('cache-release-2');
 
 /** Default lifetime of a getOrSet "computing" marker, in milliseconds. */
 const LOCK_TTL = 10_000;
@@ -106,12 +108,6 @@ function fetched(reply: unknown): Fetched {
   }
 }
 
-/** A `PTTL` reply: milliseconds, `Infinity` for no expiry, `null` for a missing key. */
-function pttl(reply: unknown): number | null {
-  const ms = integer(reply);
-  return ms === -2 ? null : ms === -1 ? Infinity : ms;
-}
-
 /**
  * A cache: one Redis string per entry, under the model's key used as a namespace. The entry
  * `id` of a cache whose key is `app:users` lives at `app:users:id` and holds the serialized
@@ -204,7 +200,7 @@ export class Cache<T = string> extends Model {
    */
   pttl(id: CacheId): Promise<number | null> {
     const entry = this.entry(id);
-    return entry.read(['PTTL', entry.key], pttl);
+    return entry.read(['PTTL', entry.key], expiry);
   }
 
   /**
@@ -223,7 +219,12 @@ export class Cache<T = string> extends Model {
    * `keys('user:*')`. The namespace's own glob characters are escaped. Entries present the whole
    * time are listed; entries added or removed meanwhile may or may not be.
    */
-  async keys(options: CacheScanOptions | string = {}): Promise<string[]> {
+  keys(options: CacheScanOptions | string = {}): DirectOnly<string[]> {
+    this.direct('keys()');
+    return this.listKeys(options) as DirectOnly<string[]>;
+  }
+
+  private async listKeys(options: CacheScanOptions | string): Promise<string[]> {
     const ids = new Set<string>();
     for await (const id of this.scan(typeof options === 'string' ? { match: options } : options)) {
       ids.add(id);
@@ -254,9 +255,9 @@ export class Cache<T = string> extends Model {
    * touched. Not atomic: entries stored while it runs may survive.
    * @returns how many entries it removed.
    */
-  clear(options: Pick<CacheScanOptions, 'count'> = {}): Promise<number> {
+  clear(options: Pick<CacheScanOptions, 'count'> = {}): DirectOnly<number> {
     this.direct('clear()'); // synchronously: a batch gets an error, not a rejection
-    return this.clearAll(options);
+    return this.clearAll(options) as DirectOnly<number>;
   }
 
   private async clearAll(options: Pick<CacheScanOptions, 'count'>): Promise<number> {
@@ -289,9 +290,13 @@ export class Cache<T = string> extends Model {
    * @returns the value as stored: a computed value comes back through the serializer, the same
    * as other callers and `get()` get it.
    */
-  getOrSet(id: CacheId, compute: () => T | Promise<T>, options: GetOrSetOptions = {}): Promise<T> {
+  getOrSet(
+    id: CacheId,
+    compute: () => T | Promise<T>,
+    options: GetOrSetOptions = {},
+  ): DirectOnly<T> {
     this.direct('getOrSet()'); // synchronously: a batch gets an error, not a rejection
-    return this.fetch(id, compute, options);
+    return this.fetch(id, compute, options) as DirectOnly<T>;
   }
 
   private async fetch(
@@ -303,7 +308,7 @@ export class Cache<T = string> extends Model {
     const ttl = entry.ttlArg(options.ttl) ?? '';
     const lockTtl = entry.msArg(options.lockTtl ?? LOCK_TTL, 'lockTtl');
     const tally = this.tally();
-    const cached = await entry.read(['GET', entry.key], rawOrNull);
+    const cached = await entry.now(entry.read(['GET', entry.key], rawOrNull));
     if (cached !== null) {
       tally.hits += 1;
       return entry.decoded(cached);
@@ -315,10 +320,9 @@ export class Cache<T = string> extends Model {
       entrySideKey(entry.key, 'done'),
     ] as const;
     for (;;) {
-      const state = await entry.script(fetchScript, keys, [token, lockTtl], {
-        write: true,
-        decode: fetched,
-      });
+      const state = await entry.now(
+        entry.script(fetchScript, keys, [token, lockTtl], { write: true, decode: fetched }),
+      );
       if (state.state === 'hit') {
         tally.hits += 1;
         return entry.decoded(state.raw);
@@ -388,12 +392,12 @@ export class Cache<T = string> extends Model {
       encoded = this.encode(await compute());
     } catch (error) {
       // The marker would expire anyway: a failure to free it must not hide compute's error.
-      await this.script(releaseScript, keys.slice(1), [token, lockTtl], { write: true }).catch(
-        () => undefined,
-      );
+      await this.now(
+        this.script(releaseScript, keys.slice(1), [token, lockTtl], { write: true }),
+      ).catch(() => undefined);
       throw error;
     }
-    await this.script(storeScript, keys, [token, encoded, ttl, lockTtl], { write: true });
+    await this.now(this.script(storeScript, keys, [token, encoded, ttl, lockTtl], { write: true }));
     return this.decoded(encoded);
   }
 

@@ -1,5 +1,5 @@
-import { ArgumentError, type ErrorContext } from '../errors.js';
-import { integer, positive } from './decoders.js';
+import { ArgumentError, type ErrorContext } from '../core/errors.js';
+import { integer, positive } from '../core/decoders.js';
 
 /**
  * Helpers shared by the collection models (HashMap, Pool, SortedSet): cursor iteration

@@ -1,6 +1,6 @@
 import { Connection } from '../connection/connection.js';
-import type { Topology } from '../connection/topology.js';
-import { ConfigError } from '../errors.js';
+import type { Topology } from '../transport/topology.js';
+import { ConfigError } from '../core/errors.js';
 import type { Serializer } from '../serializers/serializer.js';
 
 /** A model's connection: a Connection subclass, or a DSN string (one Connection per DSN). */

@@ -1,6 +1,7 @@
 import { Numeric } from '../serializers/numeric.js';
 import type { Serializer } from '../serializers/serializer.js';
-import { integer, nullable } from './decoders.js';
+import { integer } from '../core/decoders.js';
+import { nullable } from './values.js';
 import { Model } from './model.js';
 
 /**

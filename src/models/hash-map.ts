@@ -1,7 +1,11 @@
-import type { RedisArg } from '../command.js';
-import { ArgumentError } from '../errors.js';
+import type { RedisArg } from '../core/command.js';
+import { ArgumentError } from '../core/errors.js';
 import type { Serializer } from '../serializers/serializer.js';
-import { flag, integer, list, nullable, positive } from './decoders.js';
+import { flag, integer, positive, text } from '../core/decoders.js';
+
+/** A field name of a reply, as text. */
+const field = (raw: unknown): string => text(raw) ?? '';
+import { list, nullable } from './values.js';
 import { Model } from './model.js';
 import { countOrFlag, scanAll, scanArgs, scanPage, type ScanOptions } from './collection.js';
 
@@ -11,11 +15,6 @@ export interface HashSetOptions {
   ifAbsent?: boolean;
 }
 
-/** A reply item as text (field names). */
-function text(raw: unknown): string {
-  return Buffer.isBuffer(raw) ? raw.toString('utf8') : String(raw);
-}
-
 /**
  * The `[field, raw value]` pairs of a hash reply: a RESP3 map (an object, or a JS Map with a
  * custom type mapping), or a RESP2 flat array `[f1, v1, f2, v2...]`.
@@ -23,14 +22,14 @@ function text(raw: unknown): string {
 function rawPairs(reply: unknown): Array<[string, unknown]> {
   if (Array.isArray(reply)) {
     if (reply.length > 0 && Array.isArray(reply[0])) {
-      return (reply as Array<[unknown, unknown]>).map(([f, v]) => [text(f), v]);
+      return (reply as Array<[unknown, unknown]>).map(([f, v]) => [field(f), v]);
     }
     const pairs: Array<[string, unknown]> = [];
-    for (let i = 0; i + 1 < reply.length; i += 2) pairs.push([text(reply[i]), reply[i + 1]]);
+    for (let i = 0; i + 1 < reply.length; i += 2) pairs.push([field(reply[i]), reply[i + 1]]);
     return pairs;
   }
   if (reply instanceof globalThis.Map) {
-    return [...(reply as globalThis.Map<unknown, unknown>)].map(([f, v]) => [text(f), v]);
+    return [...(reply as globalThis.Map<unknown, unknown>)].map(([f, v]) => [field(f), v]);
   }
   if (reply !== null && typeof reply === 'object') return Object.entries(reply);
   return [];

@@ -1,5 +1,5 @@
-import type { RedisArg } from '../command.js';
-import { ArgumentError } from '../errors.js';
+import type { RedisArg } from '../core/command.js';
+import { ArgumentError } from '../core/errors.js';
 import type { Serializer } from '../serializers/serializer.js';
 import {
   blockingPop,
@@ -11,8 +11,10 @@ import {
   type BlockingPopOptions,
   type ConsumeOptions,
 } from './blocking-pop.js';
-import { integer, list, nullable } from './decoders.js';
+import { integer } from '../core/decoders.js';
+import { list, nullable } from './values.js';
 import { Model } from './model.js';
+import type { DirectOnly } from '../batch/types.js';
 
 /** The end of the list `pop` takes from: `R` (the tail: a Queue) or `L` (the head: a Stack). */
 export type ListEnd = 'L' | 'R';
@@ -58,11 +60,9 @@ export abstract class ListModel<T> extends Model {
    * @throws the signal's reason when `signal` aborts first (at once if already aborted); an
    * item the server had already handed over is returned instead, never lost.
    */
-  pop(options: BlockingPopOptions): Promise<T | null>;
+  pop(options: BlockingPopOptions): DirectOnly<T | null>;
   /** Takes the next item (`RPOP` for a Queue, `LPOP` for a Stack, O(1)); null when empty. */
   pop(): Promise<T | null>;
-  // The plain overload comes last: a batch maps the last overload, so the plain form is what a
-  // pipeline accepts (blocking pops cannot run in one).
   pop(options?: BlockingPopOptions): Promise<T | null> {
     if (options === undefined) return this.write([`${this.popEnd}POP`, this.key], this.#item);
     this.direct('pop({ timeout })'); // synchronously: a batch gets an error, not a rejection

@@ -1,14 +1,15 @@
-import type { RedisArg } from '../command.js';
-import { RedisextError } from '../errors.js';
-import { Script } from '../scripts/script.js';
-import { integer, positive } from './decoders.js';
-import { sideKey } from './keys.js';
-import { newToken } from './token.js';
+import type { RedisArg } from '../core/command.js';
+import { RedisextError } from '../core/errors.js';
+import { Script } from '../core/script.js';
+import { integer, positive, expiry, text } from '../core/decoders.js';
+import { sideKey } from '../core/keys.js';
+import { newToken } from '../core/token.js';
 import { Model } from './model.js';
+import type { DirectOnly } from '../batch/types.js';
 
-const acquireScript = Script.load('lock-acquire');
-const releaseScript = Script.load('lock-release');
-const extendScript = Script.load('lock-extend');
+const acquireScript = Script.of('lock-acquire-3');
+const releaseScript = Script.of('lock-release-3');
+const extendScript = Script.of('lock-extend-1');
 
 /** Longest a waiter blocks before trying again (covers expiries and Python-style releases). */
 const POLL_MS = 200;
@@ -63,12 +64,6 @@ interface Attempt {
   token: string;
   /** `performance.now()` before the attempt was sent: the lock surely lives until since + ttl. */
   since: number;
-}
-
-/** A bulk reply as text (null stays null). */
-function text(reply: unknown): string | null {
-  if (reply === null || reply === undefined) return null;
-  return Buffer.isBuffer(reply) ? reply.toString('utf8') : String(reply);
 }
 
 /** The `{code, value}` array of lock-acquire.lua (RESP2 and RESP3 alike). */
@@ -181,10 +176,7 @@ export class Lock extends Model {
    * `Infinity` when it never expires (e.g. set by the Python lock without expiry).
    */
   pttl(): Promise<number | null> {
-    return this.master(['PTTL', this.key], (reply) => {
-      const ms = integer(reply);
-      return ms === -2 ? null : ms === -1 ? Infinity : ms;
-    });
+    return this.master(['PTTL', this.key], expiry);
   }
 
   /**
@@ -204,9 +196,9 @@ export class Lock extends Model {
   using<R>(
     fn: (signal: AbortSignal, fence: number) => R | Promise<R>,
     options: LockOptions = {},
-  ): Promise<R> {
+  ): DirectOnly<R> {
     this.direct('using()'); // synchronously: a batch gets an error, not a rejection
-    return this.runLocked(fn, options);
+    return this.runLocked(fn, options) as DirectOnly<R>;
   }
 
   private async runLocked<R>(

@@ -1,4 +1,5 @@
-import { integer, nullable, positive } from './decoders.js';
+import { integer, positive } from '../core/decoders.js';
+import { nullable } from './values.js';
 import { Model } from './model.js';
 
 /** Options of {@link Map.set}. */

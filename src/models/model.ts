@@ -1,24 +1,34 @@
-import type { Command, CommandOrigin, RedisArg } from '../command.js';
-import type { RedisClient } from '../connection/endpoint.js';
-import type { Script } from '../scripts/script.js';
-import type { Batch, Batched } from '../pipeline/batch.js';
-import type { WatchSession } from '../pipeline/watch.js';
+import type { Command, CommandOrigin, RedisArg } from '../core/command.js';
+import type { RedisClient } from '../transport/endpoint.js';
+import type { Script } from '../core/script.js';
+import type { Batch, Batched } from '../batch/batch.js';
+import type { WatchSession } from '../batch/watch-session.js';
 import type { Connection } from '../connection/connection.js';
-import { ArgumentError, ConfigError, EncodeError, KeyError, RedisextError } from '../errors.js';
+import {
+  ArgumentError,
+  ConfigError,
+  EncodeError,
+  KeyError,
+  RedisextError,
+} from '../core/errors.js';
 import { Raw } from '../serializers/raw.js';
 import type { Serializer } from '../serializers/serializer.js';
-import { finish } from '../connection/endpoint.js';
+import { finish } from '../core/reply.js';
+import type { Executor } from '../core/executor.js';
 import { connectionOf, routerOf, type ConnectionRef, type ModelStatics } from './config.js';
-import { flag, integer, positive } from './decoders.js';
+import { expiry, flag, positive } from '../core/decoders.js';
 
 /**
- * Where a model handle sends its commands: the Connection's router (the default), the master
- * only, or a batch.
- *
- * @internal
+ * What a model's command helpers (`read`, `write`, `script`...) return: the operation's promise
+ * when the handle runs commands at once, its placeholder when it queues them into a batch.
+ * Model methods return it as it is. It has no usable `then`/`catch`/`finally`, so that chaining
+ * on it, which would break inside a batch, does not compile: an operation that needs the
+ * reply first (several round trips) calls `this.direct(...)` and uses `this.now(...)`.
  */
-export interface Executor {
-  run<R>(command: Command<R>): Promise<R>;
+export interface Operation<R> extends Promise<R> {
+  then: never;
+  catch: never;
+  finally: never;
 }
 
 /** The handle being copied while withExecutor() constructs its copy. */
@@ -102,7 +112,7 @@ export abstract class Model implements CommandOrigin {
    */
   fromMaster(): this {
     const router = routerOf(this.constructor as ModelStatics);
-    return this.withExecutor({ run: (command) => router.run(command, true) });
+    return this.withExecutor({ run: (command) => router.run(command, true), queues: false });
   }
 
   /**
@@ -142,24 +152,24 @@ export abstract class Model implements CommandOrigin {
   }
 
   /** Runs one command through this handle's executor. @internal */
-  protected run<R>(command: Command<R>): Promise<R> {
+  protected run<R>(command: Command<R>): Operation<R> {
     const executor = this.executor;
-    if (executor !== undefined) return executor.run(command);
-    return routerOf(this.constructor as ModelStatics).run(command);
+    if (executor !== undefined) return executor.run(command) as Operation<R>;
+    return routerOf(this.constructor as ModelStatics).run(command) as Operation<R>;
   }
 
   /** A read command on this model's key. */
-  protected read<R>(args: RedisArg[], decode?: (reply: unknown) => R): Promise<R> {
+  protected read<R>(args: RedisArg[], decode?: (reply: unknown) => R): Operation<R> {
     return this.run({ args, write: false, decode, origin: this });
   }
 
   /** A read on this model's key that must see the master's latest state (never a replica). */
-  protected readPrimary<R>(args: RedisArg[], decode?: (reply: unknown) => R): Promise<R> {
+  protected readPrimary<R>(args: RedisArg[], decode?: (reply: unknown) => R): Operation<R> {
     return this.run({ args, write: false, primary: true, decode, origin: this });
   }
 
   /** A write command on this model's key. */
-  protected write<R>(args: RedisArg[], decode?: (reply: unknown) => R): Promise<R> {
+  protected write<R>(args: RedisArg[], decode?: (reply: unknown) => R): Operation<R> {
     return this.run({ args, write: true, decode, origin: this });
   }
 
@@ -172,7 +182,7 @@ export abstract class Model implements CommandOrigin {
     keys: readonly RedisArg[],
     args: readonly RedisArg[],
     options: { write: boolean; decode?: (reply: unknown) => R },
-  ): Promise<R> {
+  ): Operation<R> {
     return this.run({
       args: script.evalsha(keys, args),
       write: options.write,
@@ -202,13 +212,21 @@ export abstract class Model implements CommandOrigin {
    * blocking commands, which a pipeline or transaction cannot hold.
    */
   protected direct(operation: string): void {
-    const executor = this.executor as (Executor & { batch?: boolean }) | undefined;
-    if (executor?.batch) {
+    if (this.executor?.queues) {
       throw new ConfigError(`${operation} cannot run inside a pipeline or transaction`, {
         model: this.modelName,
         key: this.key,
       });
     }
+  }
+
+  /**
+   * The promise of an operation run at once, for the steps of a multi-round-trip operation
+   * (which has called {@link Model.direct} first). @throws ConfigError on a batching handle.
+   */
+  protected now<R>(operation: Operation<R>): Promise<R> {
+    this.direct('an operation of several steps');
+    return operation as Promise<R>;
   }
 
   /** Decodes a reply obtained outside `run` (e.g. from a blocking client), errors typed. */
@@ -318,10 +336,7 @@ export abstract class Model implements CommandOrigin {
    * does not exist.
    */
   ttl(): Promise<number | null> {
-    return this.read(['TTL', this.key], (reply) => {
-      const seconds = integer(reply);
-      return seconds === -2 ? null : seconds === -1 ? Infinity : seconds;
-    });
+    return this.read(['TTL', this.key], expiry);
   }
 
   /** Removes the time to live (`PERSIST`); true if there was one. */

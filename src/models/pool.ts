@@ -1,6 +1,7 @@
-import { ArgumentError } from '../errors.js';
+import { ArgumentError } from '../core/errors.js';
 import type { Serializer } from '../serializers/serializer.js';
-import { flag, integer, list, nullable } from './decoders.js';
+import { flag, integer } from '../core/decoders.js';
+import { list, nullable } from './values.js';
 import { Model } from './model.js';
 import { countOrFlag, scanAll, scanArgs, scanPage, type ScanOptions } from './collection.js';
 

@@ -1,5 +1,5 @@
-import type { RedisArg } from '../command.js';
-import { ArgumentError } from '../errors.js';
+import type { RedisArg } from '../core/command.js';
+import { ArgumentError } from '../core/errors.js';
 import type { Serializer } from '../serializers/serializer.js';
 import {
   blockingPop,
@@ -10,8 +10,10 @@ import {
   type BlockingPopOptions,
   type ConsumeOptions,
 } from './blocking-pop.js';
-import { double, integer, list, nullable, positive } from './decoders.js';
+import { double, integer, positive } from '../core/decoders.js';
+import { list, nullable } from './values.js';
 import { Model } from './model.js';
+import type { DirectOnly } from '../batch/types.js';
 
 /** An item with its priority, as {@link PriorityQueue.popWithPriority} returns it. */
 export interface PriorityItem<T> {
@@ -120,11 +122,9 @@ export class PriorityQueue<T = string> extends Model {
    * @throws the signal's reason when `signal` aborts first (at once if already aborted); an
    * item the server had already handed over is returned instead, never lost.
    */
-  pop(options: BlockingPopOptions): Promise<T | null>;
+  pop(options: BlockingPopOptions): DirectOnly<T | null>;
   /** Takes the item with the lowest priority (`ZPOPMIN`, O(log n)); null when empty. */
   pop(): Promise<T | null>;
-  // The plain overload comes last: a batch maps the last overload, so the plain form is what a
-  // pipeline accepts (blocking pops cannot run in one).
   pop(options?: BlockingPopOptions): Promise<T | null> {
     if (options === undefined) {
       const decode = this.#popped(false);
@@ -134,11 +134,9 @@ export class PriorityQueue<T = string> extends Model {
   }
 
   /** Like {@link PriorityQueue.pop} with a timeout, with the item's priority (`BZPOPMIN`). */
-  popWithPriority(options: BlockingPopOptions): Promise<PriorityItem<T> | null>;
+  popWithPriority(options: BlockingPopOptions): DirectOnly<PriorityItem<T> | null>;
   /** Like {@link PriorityQueue.pop}, with the item's priority (`ZPOPMIN`). */
   popWithPriority(): Promise<PriorityItem<T> | null>;
-  // The plain overload comes last: a batch maps the last overload, so the plain form is what a
-  // pipeline accepts (blocking pops cannot run in one).
   popWithPriority(options?: BlockingPopOptions): Promise<PriorityItem<T> | null> {
     if (options === undefined) return this.write(['ZPOPMIN', this.key], this.#popped(false));
     this.direct('pop({ timeout })'); // synchronously: a batch gets an error, not a rejection

@@ -1,7 +1,8 @@
-import type { RedisArg } from '../command.js';
-import { ArgumentError } from '../errors.js';
+import type { RedisArg } from '../core/command.js';
+import { ArgumentError } from '../core/errors.js';
 import type { Serializer } from '../serializers/serializer.js';
-import { double, integer, integerOrNull, list, positive } from './decoders.js';
+import { double, integer, integerOrNull, positive } from '../core/decoders.js';
+import { list } from './values.js';
 import { Model } from './model.js';
 import { countOrFlag, scanAll, scanArgs, scanPage, type ScanOptions } from './collection.js';
 

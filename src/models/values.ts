@@ -1,8 +1,8 @@
 import type { Serializer } from '../serializers/serializer.js';
 
 /**
- * Reply decoders shared by the models. They accept both RESP3 and RESP2 reply shapes, so a
- * Connection may use either protocol.
+ * Decoders of stored values: a reply read through a model's serializer. Cached per serializer,
+ * so a hot path builds no closure per call.
  *
  * @internal
  * @module
@@ -31,34 +31,4 @@ export function list<T>(serializer: Serializer<T>): (reply: unknown) => T[] {
     lists.set(serializer as Serializer<unknown>, decode);
   }
   return decode as (reply: unknown) => T[];
-}
-
-/** An integer reply (or a numeric string) as a number. */
-export function integer(reply: unknown): number {
-  return typeof reply === 'number' ? reply : Number(reply);
-}
-
-/** An integer reply that may be nil. */
-export function integerOrNull(reply: unknown): number | null {
-  return reply === null || reply === undefined ? null : integer(reply);
-}
-
-/** A yes/no reply: `1`, `true` or `OK` is yes. */
-export function flag(reply: unknown): boolean {
-  return reply === 1 || reply === true || reply === 'OK';
-}
-
-/** A count reply: yes when above zero. */
-export function positive(reply: unknown): boolean {
-  return integer(reply) > 0;
-}
-
-/** A double reply (RESP3 number, RESP2 string, `inf`/`-inf`) as a number, nil as null. */
-export function double(reply: unknown): number | null {
-  if (reply === null || reply === undefined) return null;
-  if (typeof reply === 'number') return reply;
-  const text = String(reply);
-  if (text === 'inf' || text === '+inf') return Infinity;
-  if (text === '-inf') return -Infinity;
-  return Number(text);
 }

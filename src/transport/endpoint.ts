@@ -1,8 +1,10 @@
 import { createClient } from 'redis';
-import type { Command, CommandOrigin } from '../command.js';
-import { DecodeError, RedisextError } from '../errors.js';
+import type { Command, CommandOrigin } from '../core/command.js';
+import { finish, settle } from '../core/reply.js';
 import type { ParsedDsn } from './dsn.js';
 import { isDriverError, mapError, replyCode } from './error-map.js';
+import { runTransaction, type TransactionOutcome } from './batch-exec.js';
+import { evalOf, isNoScript } from './scripts.js';
 import { connectDeadline } from './deadline.js';
 import { clientOptions, reconnectDelay, type ResolvedOptions } from './options.js';
 import { Watchdog } from './watchdog.js';
@@ -94,11 +96,23 @@ export class Endpoint {
     );
   }
 
+  /**
+   * Runs the commands in MULTI/EXEC on `client` (shared, per-command or dedicated); see
+   * `runTransaction`. `metered`: count the commands for the watchdog (the shared client).
+   */
+  transactionOn(
+    client: RedisClient,
+    commands: readonly Command[],
+    options: { asking?: boolean; metered?: boolean } = {},
+  ): Promise<TransactionOutcome> {
+    return runTransaction(this, (args) => client.sendCommand(args), commands, {
+      asking: options.asking,
+      meter: options.metered ? this.#watchdog : undefined,
+    });
+  }
+
   async #failed<R>(client: RedisClient, command: Command<R>, error: unknown): Promise<R> {
-    if (isNoScript(command, error)) {
-      const args = command.script!.toEval(command.args);
-      return this.execOn(client, { ...command, args, script: undefined });
-    }
+    if (isNoScript(command, error)) return this.execOn(client, evalOf(command));
     if (this.resolve && replyCode(error) === 'READONLY' && !this.#retried.has(command)) {
       // The master was demoted (failover): reconnect to the new one and run the command again
       // (a READONLY reply means it did not run).
@@ -123,16 +137,6 @@ export class Endpoint {
   /** The watchdog's counters, for batches that count their commands themselves. */
   get meter(): Watchdog<RedisClient> {
     return this.#watchdog;
-  }
-
-  /** Counts a command sent outside exec (pipelines) for the watchdog. */
-  track<T>(promise: Promise<T>): Promise<T> {
-    return this.#watchdog.track(promise);
-  }
-
-  /** Counts commands sent together (pipelines) for the watchdog. */
-  trackMany<T>(promises: Array<Promise<T>>): Array<Promise<T>> {
-    return promises.map((p) => this.#watchdog.track(p));
   }
 
   /**
@@ -272,43 +276,5 @@ export class Endpoint {
     this.#dropReason = 'the connection was closed';
     this.#forget(client);
     await client.close().catch(() => client.destroy());
-  }
-}
-
-/** True when a script command failed because the server does not know the script yet. */
-export function isNoScript(command: Command, error: unknown): boolean {
-  return command.script !== undefined && replyCode(error) === 'NOSCRIPT';
-}
-
-/** Something that maps driver errors (an Endpoint, a cluster). */
-export interface ErrorMapper {
-  toError(error: unknown, command?: { origin?: CommandOrigin }): Error;
-}
-
-/**
- * The result of a failed command: recovered (e.g. RENAME of a missing key → false), or a
- * typed error thrown.
- */
-export function settle<R>(mapper: ErrorMapper, command: Command<R>, error: unknown): R {
-  if (command.recover && error instanceof Error) {
-    const recovered = command.recover(error);
-    if (recovered !== undefined) return recovered;
-  }
-  throw mapper.toError(error, command);
-}
-
-/** Decodes a reply, wrapping decoder failures into a DecodeError that names model and key. */
-export function finish<R>(command: Command<R>, reply: unknown): R {
-  if (command.decode === undefined) return reply as R;
-  try {
-    return command.decode(reply);
-  } catch (error) {
-    if (error instanceof RedisextError) throw error;
-    const origin = command.origin;
-    throw new DecodeError(
-      `cannot decode the stored value: ${error instanceof Error ? error.message : String(error)}`,
-      origin ? { model: origin.modelName, key: origin.key } : {},
-      { cause: error },
-    );
   }
 }

@@ -234,6 +234,7 @@ describe('pipelines and transactions', () => {
           /cannot run inside a pipeline/,
         );
         await rejects(
+          // @ts-expect-error -- cannot run in a batch: refused by the types too
           () => Main.pipeline((p) => [new Guard(id).in(p).using(async () => 1)]),
           ConfigError,
           /cannot run inside a pipeline/,

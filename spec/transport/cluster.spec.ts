@@ -8,7 +8,7 @@ import {
   model,
   serializer,
 } from '../../src/index.js';
-import { slotOf } from '../../src/connection/slot.js';
+import { slotOf } from '../../src/core/slot.js';
 import { cluster } from '../support/cluster.js';
 import { raw, rejects, uniq } from '../support/helpers.js';
 import type { RedisServer } from '../../tools/redis-server.js';

@@ -1,4 +1,4 @@
-import { hashTag } from '../models/keys.js';
+import { hashTag } from './keys.js';
 
 /** CRC16-CCITT (XMODEM) lookup table, as Redis Cluster uses for key slots. */
 const TABLE = new Uint16Array(256);
@@ -9,7 +9,15 @@ for (let i = 0; i < 256; i++) {
   TABLE[i] = crc;
 }
 
-/** The Redis Cluster hash slot (0-16383) of a key, honouring `{hash tags}`. @internal */
+/**
+ * The Redis Cluster hash slot (0-16383) of a key, honouring `{hash tags}` exactly as the server
+ * does. Kept here rather than taken from `cluster-key-slot` (node-redis' own): that package
+ * gives another slot than Redis for keys such as `{}{a}` (an empty first tag: Redis hashes the
+ * whole key), which spec/transport/cluster.spec.ts checks against `CLUSTER KEYSLOT`; a slot
+ * check must agree with the server, which is what answers CROSSSLOT.
+ *
+ * @internal
+ */
 export function slotOf(key: string | Buffer): number {
   const text = typeof key === 'string' ? key : key.toString('latin1');
   const tag = typeof key === 'string' ? hashTag(key) : hashTag(text);

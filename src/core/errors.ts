@@ -63,19 +63,36 @@ export class EncodeError extends RedisextError {}
 /** A stored value could not be decoded by the model's serializer. Nothing was removed. */
 export class DecodeError extends RedisextError {}
 
+/**
+ * What a command that met a {@link ConnectionError} did on the server:
+ * - `'not-sent'`: it never left this process (no connection could be made, or the client was
+ *   closed): it did not run, and retrying it cannot apply it twice;
+ * - `'unknown'`: it was sent, or may have been, and the connection was lost before its reply:
+ *   it may have run or not. Retry only what is safe to apply twice, or check first.
+ */
+export type Outcome = 'not-sent' | 'unknown';
+
 /** A server could not be reached, refused us, went away, or stopped answering. */
 export class ConnectionError extends RedisextError {
   /** `host:port` or the unix socket path of the server concerned. */
   readonly address: string;
+  /** Whether the command may have run: see {@link Outcome}. */
+  readonly outcome: Outcome;
 
   constructor(
     address: string,
     message: string,
     context: ErrorContext = {},
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; outcome?: Outcome },
   ) {
-    super(`${message} (${address})`, context, options);
+    const outcome = options?.outcome ?? 'unknown';
+    super(
+      `${message} (${address})${outcome === 'unknown' ? '; outcome unknown: it may have run' : ''}`,
+      context,
+      options,
+    );
     this.address = address;
+    this.outcome = outcome;
   }
 }
 
@@ -131,15 +148,27 @@ export class PipelineError extends RedisextError {
 }
 
 /**
- * A transaction failed. When `aborted` is true nothing ran (a command was refused while queued,
- * so Redis discarded the whole MULTI). Otherwise EXEC ran every command and some failed at run
- * time: Redis does not roll back, so `results` holds what the others returned.
+ * A transaction failed, and Redis said how:
+ * - `aborted: true`: Redis refused a command while it was being queued (a syntax error, a
+ *   wrong number of arguments...) and discarded the whole `MULTI` (`EXECABORT`): **nothing
+ *   ran**; `failures` lists the refused commands.
+ * - `aborted: false`: `EXEC` ran every command and some failed at run time (e.g. `WRONGTYPE`):
+ *   Redis does not roll back, so `results` holds what the others returned.
+ *
+ * A transaction whose connection was lost after it was sent is not a TransactionError: it is a
+ * {@link ConnectionError} with `outcome: 'unknown'` (it may have run).
  */
 export class TransactionError extends PipelineError {
   readonly aborted: boolean;
 
   constructor(results: readonly unknown[], failures: readonly BatchFailure[], aborted: boolean) {
-    super(results, failures, aborted ? 'transaction (discarded, nothing ran)' : 'transaction');
+    super(
+      results,
+      failures,
+      aborted
+        ? 'transaction (refused while queued, discarded by Redis: nothing ran)'
+        : 'transaction',
+    );
     this.aborted = aborted;
   }
 }

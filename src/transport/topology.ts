@@ -1,4 +1,4 @@
-import type { Command, CommandOrigin } from '../command.js';
+import type { Command, CommandOrigin } from '../core/command.js';
 import type { Endpoint, RedisClient } from './endpoint.js';
 
 /** Options of a pipeline. */
@@ -21,7 +21,11 @@ export interface Topology {
    * results in order. @throws PipelineError when some failed.
    */
   pipeline(commands: readonly Command[], options?: PipelineOptions): Promise<unknown[]>;
-  /** Runs the commands in MULTI/EXEC. @throws TransactionError, CrossSlotError (cluster). */
+  /**
+   * Runs the commands in MULTI/EXEC (on a cluster: on the node of their slot, following
+   * `MOVED` and `ASK`). @throws TransactionError (Redis refused or a command failed),
+   * ConnectionError (`outcome` says whether it may have run).
+   */
   transaction(commands: readonly Command[]): Promise<unknown[]>;
   /**
    * Runs `fn` on a dedicated connection to the master holding `key` (blocking commands, WATCH).
@@ -38,6 +42,11 @@ export interface Topology {
    * transaction or WATCH on a cluster needs); a no-op elsewhere.
    */
   checkSlots(keys: readonly string[], what: string): void;
+  /**
+   * After a cluster node answered `MOVED` for `key` on a connection of ours (dedicated, watch):
+   * brings the slot map up to date so the next attempt goes to the right node. A no-op elsewhere.
+   */
+  refresh(key: string): Promise<void>;
   /** Keys matching a glob pattern, page by page, on every master (SCAN). */
   scan(match: string, count: number): AsyncGenerator<string[], void, undefined>;
   /** Deletes keys (UNLINK), whatever their slots; returns how many existed. */

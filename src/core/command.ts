@@ -1,4 +1,4 @@
-import type { Script } from './scripts/script.js';
+import type { Script } from './script.js';
 
 /** One argument of a Redis command. */
 export type RedisArg = string | Buffer;

@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
-import { DsnError } from '../errors.js';
+import { DsnError } from '../core/errors.js';
 
 /** TLS settings for a server: `true` for defaults (certificates verified), or Node's TLS options. */
 export type TlsOptions =

@@ -1,9 +1,10 @@
-import type { Command, CommandOrigin } from '../command.js';
-import { CommandError, ConnectionError } from '../errors.js';
-import { runPipeline, runTransaction, WATCH_FAILED } from '../pipeline/execute.js';
+import type { Command, CommandOrigin } from '../core/command.js';
+import { CommandError, ConnectionError } from '../core/errors.js';
+import { runPipeline } from './batch-exec.js';
 import type { ParsedDsn } from './dsn.js';
 import { Endpoint, type RedisClient, type ServerResolver } from './endpoint.js';
 import type { ResolvedOptions } from './options.js';
+import { scanServer } from './scan.js';
 import type { PipelineOptions, Topology } from './topology.js';
 
 /** Replies from a replica that mean "ask elsewhere". */
@@ -18,8 +19,9 @@ function replicaFailed(error: unknown): boolean {
 
 /** A pipeline on one endpoint: one connection for the whole batch. */
 function pipelineOn(endpoint: Endpoint, commands: readonly Command[]): Promise<unknown[]> {
+  const server = (): string => endpoint.address;
   return endpoint.use((client) =>
-    runPipeline(endpoint, (args) => client.sendCommand(args), commands, endpoint.meter),
+    runPipeline(endpoint, (args) => client.sendCommand(args), commands, server, endpoint.meter),
   );
 }
 
@@ -90,9 +92,16 @@ export class Router implements Topology {
 
   async transaction(commands: readonly Command[]): Promise<unknown[]> {
     const master = this.master;
-    const results = await master.use((client) => runTransaction(master, client, commands));
-    if (results === WATCH_FAILED) throw new Error('EXEC aborted without WATCH');
-    return results;
+    const outcome = await master.use((client) =>
+      master.transactionOn(client, commands, { metered: true }),
+    );
+    if (outcome.kind === 'done') return outcome.results;
+    throw new CommandError(
+      'ERR',
+      outcome.kind === 'watch-failed'
+        ? 'EXEC answered nil without WATCH'
+        : `unexpected ${outcome.reason} from a server that is not a cluster node`,
+    );
   }
 
   dedicated<T>(
@@ -109,17 +118,13 @@ export class Router implements Topology {
     // One server holds every key.
   }
 
-  async *scan(match: string, count: number): AsyncGenerator<string[], void, undefined> {
+  scan(match: string, count: number): AsyncGenerator<string[], void, undefined> {
     const master = this.master;
-    let cursor = '0';
-    do {
-      const reply = (await master.exec({
-        args: ['SCAN', cursor, 'MATCH', match, 'COUNT', String(count)],
-        write: false,
-      })) as [string | number, string[]];
-      cursor = String(reply[0]);
-      if (reply[1].length > 0) yield reply[1].map(String);
-    } while (cursor !== '0');
+    return scanServer((args) => master.exec({ args, write: false }), match, count);
+  }
+
+  refresh(): Promise<void> {
+    return Promise.resolve(); // one server: nothing to look up
   }
 
   async unlink(keys: readonly string[]): Promise<number> {

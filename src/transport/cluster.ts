@@ -1,15 +1,22 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createCluster } from 'redis';
-import { keyOf, type Command, type CommandOrigin, type RedisArg } from '../command.js';
-import { CrossSlotError } from '../errors.js';
-import { runPipeline, runTransaction, WATCH_FAILED } from '../pipeline/execute.js';
+import { keyOf, type Command, type CommandOrigin, type RedisArg } from '../core/command.js';
+import { CommandError, CrossSlotError } from '../core/errors.js';
+import { finish, settle } from '../core/reply.js';
+import { runPipeline } from './batch-exec.js';
 import { resolveServer, type ParsedDsn } from './dsn.js';
-import { Endpoint, finish, isNoScript, settle, type RedisClient } from './endpoint.js';
+import { Endpoint, type RedisClient } from './endpoint.js';
+import { scanServer } from './scan.js';
+import { evalOf, isNoScript } from './scripts.js';
 import { mapError } from './error-map.js';
 import { connectDeadline } from './deadline.js';
 import { clientOptions, reconnectDelay, type ResolvedOptions } from './options.js';
-import { slotOf } from './slot.js';
+import { slotOf } from '../core/slot.js';
 import type { PipelineOptions, Topology } from './topology.js';
 import { Watchdog } from './watchdog.js';
+
+/** Redirections a transaction follows before it gives up (node-redis' own default is 16). */
+const MAX_REDIRECTS = 16;
 
 /** A connected node-redis cluster client, as the escape hatch hands it out. */
 export type RedisClusterClient = ReturnType<typeof createCluster>;
@@ -98,13 +105,19 @@ export class ClusterRouter implements Topology {
     );
   }
 
-  #send(
-    cluster: RedisClusterClient,
-    command: Command,
-    args = command.args,
-    readonly = !command.write && !command.primary,
-  ): Promise<unknown> {
-    return this.#watchdog.track(this.#raw(cluster, command, args, readonly));
+  /** Whether a command may go to a replica: reads only, never a script (it must find its load). */
+  #readonly(command: Command, fromMaster: boolean): boolean {
+    return (
+      this.readFromReplicas &&
+      !fromMaster &&
+      !command.write &&
+      !command.primary &&
+      command.script === undefined
+    );
+  }
+
+  #send(cluster: RedisClusterClient, command: Command, readonly: boolean): Promise<unknown> {
+    return this.#watchdog.track(this.#raw(cluster, command, command.args, readonly));
   }
 
   #raw(
@@ -117,15 +130,16 @@ export class ClusterRouter implements Topology {
   }
 
   run<R>(command: Command<R>, fromMaster = false): Promise<R> {
-    const readonly = !command.write && !command.primary && !fromMaster;
+    const readonly = this.#readonly(command, fromMaster);
     const run = (cluster: RedisClusterClient): Promise<R> =>
-      this.#send(cluster, command, command.args, readonly).then(
+      this.#send(cluster, command, readonly).then(
         (reply) => finish(command, reply),
         (error: unknown) => {
           if (!isNoScript(command, error)) return settle(this, command, error);
-          return this.#send(cluster, command, command.script!.toEval(command.args), readonly).then(
+          const again = evalOf(command);
+          return this.#send(cluster, again, readonly).then(
             (reply) => finish(command, reply),
-            (again: unknown) => settle(this, command, again),
+            (failure: unknown) => settle(this, command, failure),
           );
         },
       );
@@ -138,11 +152,17 @@ export class ClusterRouter implements Topology {
     const fromMaster = options.fromMaster === true;
     return runPipeline(
       this,
-      (args, command) =>
-        this.#raw(cluster, command, args, !command.write && !command.primary && !fromMaster),
+      (args, command) => this.#raw(cluster, command, args, this.#readonly(command, fromMaster)),
       commands,
+      (command) => this.#masterOf(cluster, keyOf(command) ?? ''),
       this.#watchdog,
     );
+  }
+
+  /** `host:port` of the master that holds `key`'s slot, as node-redis knows it now. */
+  #masterOf(cluster: RedisClusterClient, key: string): string {
+    const node = cluster.getSlotMaster(slotOf(key));
+    return `${node.host}:${node.port}`;
   }
 
   checkSlots(keys: readonly string[], what: string): void {
@@ -152,12 +172,17 @@ export class ClusterRouter implements Topology {
 
   /** The endpoint of the master that holds `key`'s slot. */
   async #nodeFor(key: string): Promise<Endpoint> {
-    const cluster = await this.client();
-    const node = cluster.getSlotMaster(slotOf(key));
-    const address = `${node.host}:${node.port}`;
+    return this.#endpointAt(this.#masterOf(await this.client(), key));
+  }
+
+  /** Our endpoint (own connections: dedicated ones, transactions) on the node at `address`. */
+  #endpointAt(address: string): Endpoint {
     let endpoint = this.#nodes.get(address);
     if (endpoint === undefined) {
-      const server = resolveServer({ ...this.#seedSettings(), host: node.host, port: node.port });
+      const colon = address.lastIndexOf(':');
+      const host = address.slice(0, colon).replace(/^\[|\]$/g, '');
+      const port = Number(address.slice(colon + 1));
+      const server = resolveServer({ ...this.#seedSettings(), host, port });
       endpoint = new Endpoint(server, this.options, true);
       this.#nodes.set(address, endpoint);
     }
@@ -176,12 +201,54 @@ export class ClusterRouter implements Topology {
     return { ...rest, password: this.seeds[0].password };
   }
 
+  /**
+   * MULTI/EXEC on the master of the commands' slot, following the cluster while it moves: a
+   * `MOVED` (the slot has a new owner) refreshes the slot map and goes there; an `ASK` (the slot
+   * is being migrated and the keys are on the importing node) goes there with `ASKING`; a
+   * `TRYAGAIN` waits a little. Each of these means Redis refused the keys while queueing, so
+   * nothing ran and trying again cannot apply the transaction twice.
+   */
   async transaction(commands: readonly Command[]): Promise<unknown[]> {
-    const first = keyOf(commands[0]) ?? '';
-    const node = await this.#nodeFor(first);
-    const results = await node.use((client) => runTransaction(node, client, commands));
-    if (results === WATCH_FAILED) throw new Error('EXEC aborted without WATCH');
-    return results;
+    const key = keyOf(commands[0]) ?? '';
+    let address = this.#masterOf(await this.client(), key);
+    let asking = false;
+    for (let redirects = 0; ; redirects++) {
+      const node = this.#endpointAt(address);
+      const outcome = await node.use((client) =>
+        node.transactionOn(client, commands, { asking, metered: true }),
+      );
+      if (outcome.kind === 'done') return outcome.results;
+      if (outcome.kind === 'watch-failed') {
+        throw new CommandError('ERR', 'EXEC answered nil without WATCH');
+      }
+      if (redirects >= MAX_REDIRECTS) {
+        const origin = commands[0].origin;
+        throw new CommandError(
+          outcome.reason,
+          `the transaction was still redirected (${outcome.reason}) after ${MAX_REDIRECTS} attempts; nothing ran`,
+          origin ? { model: origin.modelName, key: origin.key } : {},
+        );
+      }
+      asking = outcome.reason === 'ASK';
+      if (outcome.reason === 'MOVED') {
+        await this.refresh(key);
+        address = outcome.address || this.#masterOf(await this.client(), key);
+      } else if (outcome.reason === 'ASK') {
+        address = outcome.address;
+      } else {
+        await sleep(Math.min(10 * 2 ** redirects, 200));
+        address = this.#masterOf(await this.client(), key);
+      }
+    }
+  }
+
+  /**
+   * Brings node-redis' slot map up to date for `key`: a command routed through the cluster
+   * client that meets `MOVED` makes node-redis rediscover the slots (its own mechanism).
+   */
+  async refresh(key: string): Promise<void> {
+    const cluster = await this.client();
+    await cluster.sendCommand(key, false, ['EXISTS', key]).catch(() => undefined);
   }
 
   async dedicated<T>(
@@ -198,19 +265,7 @@ export class ClusterRouter implements Topology {
     const cluster = await this.client();
     for (const master of cluster.masters) {
       const client = await cluster.nodeClient(master);
-      let cursor = '0';
-      do {
-        const reply = (await client.sendCommand([
-          'SCAN',
-          cursor,
-          'MATCH',
-          match,
-          'COUNT',
-          String(count),
-        ])) as [string | number, string[]];
-        cursor = String(reply[0]);
-        if (reply[1].length > 0) yield reply[1].map(String);
-      } while (cursor !== '0');
+      yield* scanServer((args) => client.sendCommand(args), match, count);
     }
   }
 

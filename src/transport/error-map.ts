@@ -1,5 +1,19 @@
-import { ErrorReply } from 'redis';
-import type { CommandOrigin } from '../command.js';
+import {
+  AbortError,
+  ClientClosedError,
+  ClientOfflineError,
+  ConnectionTimeoutError,
+  DisconnectsClientError,
+  ErrorReply,
+  MaxCommandRedirectionsError,
+  ReconnectStrategyError,
+  RootNodesUnavailableError,
+  SocketClosedUnexpectedlyError,
+  SocketTimeoutError,
+  TimeoutError,
+  WatchError,
+} from 'redis';
+import type { CommandOrigin } from '../core/command.js';
 import {
   AuthError,
   CommandError,
@@ -7,18 +21,17 @@ import {
   RedisextError,
   WrongTypeError,
   type ErrorContext,
-} from '../errors.js';
+  type Outcome,
+} from '../core/errors.js';
 import { redact } from './dsn.js';
 
-const SOCKET_CODES: Record<string, string> = {
+/** Socket error codes, in words; those of the first group mean "nothing was sent". */
+const NOT_CONNECTED: Record<string, string> = {
   ECONNREFUSED: 'connection refused',
   ENOTFOUND: 'host not found',
   EAI_AGAIN: 'host name lookup failed',
   EHOSTUNREACH: 'host unreachable',
   ENETUNREACH: 'network unreachable',
-  ECONNRESET: 'connection reset by the server',
-  ETIMEDOUT: 'connection timed out',
-  EPIPE: 'connection closed by the server',
   ENOENT: 'no such socket file',
   DEPTH_ZERO_SELF_SIGNED_CERT: 'TLS: self-signed certificate not trusted',
   SELF_SIGNED_CERT_IN_CHAIN: 'TLS: certificate chain not trusted (check the ca option)',
@@ -26,29 +39,39 @@ const SOCKET_CODES: Record<string, string> = {
   ERR_TLS_CERT_ALTNAME_INVALID: 'TLS: certificate does not match the host name',
   CERT_HAS_EXPIRED: 'TLS: certificate expired',
 };
+const DROPPED: Record<string, string> = {
+  ECONNRESET: 'connection reset by the server',
+  ETIMEDOUT: 'connection timed out',
+  EPIPE: 'connection closed by the server',
+};
 
 const AUTH_CODES = new Set(['WRONGPASS', 'NOAUTH', 'NOPERM']);
 
-const DRIVER_ERRORS = new Set([
-  'AbortError',
-  'ConnectionTimeoutError',
-  'SocketTimeoutError',
-  'ClientClosedError',
-  'ClientOfflineError',
-  'DisconnectsClientError',
-  'SocketClosedUnexpectedlyError',
-  'ReconnectStrategyError',
-  'TimeoutError',
-  'RootNodesUnavailableError',
-  'MaxCommandRedirectionsError',
-]);
+/** node-redis' own error classes (its exports): everything else a driver call throws is a socket's. */
+const DRIVER_ERRORS = [
+  ErrorReply,
+  AbortError,
+  ConnectionTimeoutError,
+  SocketTimeoutError,
+  ClientClosedError,
+  ClientOfflineError,
+  DisconnectsClientError,
+  SocketClosedUnexpectedlyError,
+  ReconnectStrategyError,
+  TimeoutError,
+  RootNodesUnavailableError,
+  MaxCommandRedirectionsError,
+  WatchError,
+];
+
+/** Errors raised before a command could be written: the command did not run. */
+const BEFORE_SENDING = [ClientClosedError, ClientOfflineError, ConnectionTimeoutError];
 
 /** True for errors that come from node-redis or the socket (not from user code). */
 export function isDriverError(error: unknown): boolean {
-  if (error instanceof ErrorReply) return true;
   if (!(error instanceof Error)) return false;
   return (
-    DRIVER_ERRORS.has(error.constructor.name) ||
+    DRIVER_ERRORS.some((type) => error instanceof type) ||
     typeof (error as NodeJS.ErrnoException).code === 'string'
   );
 }
@@ -68,6 +91,14 @@ export interface ErrorSite {
   readonly dropReason?: string;
 }
 
+/** Whether a connection-level failure may have let the command run. */
+function outcomeOf(error: Error): Outcome {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code !== undefined && code in NOT_CONNECTED) return 'not-sent';
+  if (error instanceof ConnectionError) return error.outcome;
+  return BEFORE_SENDING.some((type) => error instanceof type) ? 'not-sent' : 'unknown';
+}
+
 /** Maps a node-redis or socket error to a typed redisext error naming the model and key. */
 export function mapError(error: unknown, site: ErrorSite, origin?: CommandOrigin): Error {
   if (error instanceof RedisextError) return error;
@@ -84,14 +115,15 @@ export function mapError(error: unknown, site: ErrorSite, origin?: CommandOrigin
     return new CommandError(code, message, context);
   }
   if (error instanceof Error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    let message =
-      code && SOCKET_CODES[code] ? SOCKET_CODES[code] : redact(error.message, site.secret);
-    const name = error.constructor.name;
-    if (site.dropReason && (name === 'DisconnectsClientError' || name === 'ClientClosedError')) {
+    const code = (error as NodeJS.ErrnoException).code ?? '';
+    let message = NOT_CONNECTED[code] ?? DROPPED[code] ?? redact(error.message, site.secret);
+    if (
+      site.dropReason &&
+      (error instanceof DisconnectsClientError || error instanceof ClientClosedError)
+    ) {
       message = site.dropReason;
     }
-    return new ConnectionError(site.address, message, context);
+    return new ConnectionError(site.address, message, context, { outcome: outcomeOf(error) });
   }
   return new ConnectionError(site.address, redact(String(error), site.secret), context);
 }

@@ -1,15 +1,15 @@
-import type { Command } from '../command.js';
-import type { Endpoint, RedisClient } from '../connection/endpoint.js';
-import type { Topology } from '../connection/topology.js';
-import type { Executor } from '../models/model.js';
+import type { Command } from '../core/command.js';
+import type { Executor } from '../core/executor.js';
+import type { Endpoint, RedisClient } from '../transport/endpoint.js';
+import type { Topology } from '../transport/topology.js';
 
 /**
  * The read phase of an optimistic transaction: model operations run at once on the connection
  * that holds the WATCH, always on the master. Put models in it with `model.in(tx)`.
  */
 export class WatchSession implements Executor {
-  /** Not a batch: operations run at once and return real promises. */
-  readonly batch = false;
+  /** Not a batch: operations run at once and return real promises. @internal */
+  readonly queues = false;
 
   /** @internal */
   constructor(

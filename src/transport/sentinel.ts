@@ -1,5 +1,5 @@
 import { createClient } from 'redis';
-import { ConnectionError } from '../errors.js';
+import { ConnectionError } from '../core/errors.js';
 import { resolveServer, type ParsedDsn, type ServerOptions } from './dsn.js';
 import type { ServerResolver } from './endpoint.js';
 import { mapError } from './error-map.js';

@@ -1,4 +1,4 @@
-import { ConnectionError } from '../errors.js';
+import { ConnectionError } from '../core/errors.js';
 
 /**
  * A connect deadline: `promise` rejects with a ConnectionError naming `address` after `limit`
@@ -14,7 +14,17 @@ export function connectDeadline(
   let timer: NodeJS.Timeout | undefined;
   const promise = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(new ConnectionError(address, `no answer within ${limit} ms while connecting`)),
+      () =>
+        reject(
+          new ConnectionError(
+            address,
+            `no answer within ${limit} ms while connecting`,
+            {},
+            {
+              outcome: 'not-sent',
+            },
+          ),
+        ),
       limit,
     );
   });

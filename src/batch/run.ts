@@ -1,0 +1,148 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { keyOf, type Command } from '../core/command.js';
+import { CommandError, ConfigError, WatchConflictError } from '../core/errors.js';
+import type { TransactionOutcome } from '../transport/batch-exec.js';
+import type { Endpoint, RedisClient } from '../transport/endpoint.js';
+import { replyCode } from '../transport/error-map.js';
+import type { PipelineOptions, Topology } from '../transport/topology.js';
+import { Batch, type BatchResults } from './batch.js';
+import { Queued } from './queued.js';
+import { WatchSession } from './watch-session.js';
+
+export type { PipelineOptions } from '../transport/topology.js';
+
+/** What a pipeline or transaction callback returns: the placeholders whose results it wants. */
+export type BatchBuilder<T extends readonly Queued<unknown>[]> = (batch: Batch) => readonly [...T];
+
+/** Options of `Connection.watch`. */
+export interface WatchOptions {
+  /** Attempts before giving up with a WatchConflictError. Default 10. */
+  attempts?: number;
+}
+
+function pick<T extends readonly Queued<unknown>[]>(
+  placeholders: readonly [...T],
+  results: unknown[],
+): BatchResults<T> {
+  return placeholders.map((queued) => results[queued.index]) as BatchResults<T>;
+}
+
+/** Checks that the callback returned placeholders of this batch (not promises or values). */
+function placeholdersOf<T extends readonly Queued<unknown>[]>(
+  batch: Batch,
+  returned: readonly [...T],
+): readonly [...T] {
+  if (!Array.isArray(returned)) {
+    throw new ConfigError('a batch callback must return an array of queued operations');
+  }
+  returned.forEach((item: unknown, index) => {
+    if (!(item instanceof Queued) || item.batch !== batch) {
+      throw new ConfigError(
+        `item ${index} returned by the batch callback is not an operation queued in this batch ` +
+          '(use model.in(batch).operation(...))',
+      );
+    }
+  });
+  return returned;
+}
+
+/** The keys a batch's commands are about (for cluster slot checks). @internal */
+export function keysOf(commands: readonly Command[]): string[] {
+  return commands.flatMap((command) => keyOf(command) ?? []);
+}
+
+/** @internal the body of `Connection.pipeline`. */
+export async function pipeline<T extends readonly Queued<unknown>[]>(
+  topology: Topology,
+  name: string,
+  build: BatchBuilder<T>,
+  options: PipelineOptions = {},
+): Promise<BatchResults<T>> {
+  const batch = new Batch(topology, name);
+  const placeholders = placeholdersOf(batch, build(batch));
+  if (batch.commands.length === 0) return pick(placeholders, []);
+  return pick(placeholders, await topology.pipeline(batch.commands, options));
+}
+
+/** @internal the body of `Connection.transaction`. */
+export async function transaction<T extends readonly Queued<unknown>[]>(
+  topology: Topology,
+  name: string,
+  build: BatchBuilder<T>,
+): Promise<BatchResults<T>> {
+  const batch = new Batch(topology, name);
+  const placeholders = placeholdersOf(batch, build(batch));
+  if (batch.commands.length === 0) return pick(placeholders, []);
+  topology.checkSlots(keysOf(batch.commands), 'a transaction');
+  return pick(placeholders, await topology.transaction(batch.commands));
+}
+
+/** Error replies that mean "this cluster node does not serve the key now": nothing ran. */
+const REDIRECTS = new Set(['MOVED', 'ASK', 'TRYAGAIN']);
+
+function redirectOf(error: unknown): TransactionOutcome | undefined {
+  const code =
+    replyCode(error) ?? (error instanceof CommandError ? error.code : undefined) ?? undefined;
+  if (code === undefined || !REDIRECTS.has(code)) return undefined;
+  return { kind: 'redirect', reason: code as 'MOVED', address: '' };
+}
+
+/** One optimistic attempt on a dedicated connection: WATCH, the body's reads, MULTI/EXEC. */
+async function attempt<T extends readonly Queued<unknown>[]>(
+  topology: Topology,
+  name: string,
+  keys: readonly string[],
+  body: (tx: WatchSession) => BatchBuilder<T> | Promise<BatchBuilder<T>>,
+  client: RedisClient,
+  endpoint: Endpoint,
+): Promise<{ outcome: TransactionOutcome; placeholders?: readonly [...T] }> {
+  const batch = new Batch(topology, name);
+  let placeholders: readonly [...T];
+  try {
+    await client.sendCommand(['WATCH', ...keys]);
+    const build = await body(new WatchSession(topology, endpoint, client));
+    placeholders = placeholdersOf(batch, build(batch));
+    topology.checkSlots([...keys, ...keysOf(batch.commands)], 'WATCH');
+  } catch (error) {
+    await client.sendCommand(['UNWATCH']).catch(() => undefined);
+    const redirect = redirectOf(error);
+    if (redirect !== undefined) return { outcome: redirect };
+    throw error;
+  }
+  return { outcome: await endpoint.transactionOn(client, batch.commands), placeholders };
+}
+
+/**
+ * @internal the body of `Connection.watch`. Each attempt takes a dedicated connection to the
+ * master of the keys; on a cluster, an attempt that meets `MOVED`, `ASK` or `TRYAGAIN` (the
+ * slot moved or is moving: nothing ran) refreshes the slot map and counts as a lost race.
+ */
+export async function watch<T extends readonly Queued<unknown>[]>(
+  topology: Topology,
+  name: string,
+  keys: readonly string[],
+  body: (tx: WatchSession) => BatchBuilder<T> | Promise<BatchBuilder<T>>,
+  options: WatchOptions = {},
+): Promise<BatchResults<T>> {
+  const attempts = options.attempts ?? 10;
+  topology.checkSlots(keys, 'WATCH');
+  const key = keys[0] ?? '';
+  let last: TransactionOutcome | undefined;
+  for (let round = 1; round <= attempts; round++) {
+    const { outcome, placeholders } = await topology.dedicated(key, (client, endpoint) =>
+      attempt(topology, name, keys, body, client, endpoint),
+    );
+    if (outcome.kind === 'done') return pick(placeholders!, outcome.results);
+    last = outcome;
+    if (outcome.kind === 'redirect') await topology.refresh(key);
+    // Lost the race: back off a little (randomised, growing) so contenders spread out.
+    await sleep(Math.random() * Math.min(2 ** round, 50));
+  }
+  if (last?.kind === 'redirect') {
+    throw new CommandError(
+      last.reason,
+      `the cluster kept redirecting WATCH on ${keys.join(', ')} (${last.reason}) for ${attempts} attempts; nothing ran`,
+    );
+  }
+  throw new WatchConflictError(keys, attempts);
+}

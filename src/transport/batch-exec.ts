@@ -1,0 +1,217 @@
+import type { Command, RedisArg } from '../core/command.js';
+import {
+  CommandError,
+  PipelineError,
+  TransactionError,
+  type BatchFailure,
+} from '../core/errors.js';
+import { finish, settle, type ErrorMapper } from '../core/reply.js';
+import { replyCode } from './error-map.js';
+import { evalOf, isNoScript, scriptLoads, withScriptLoads } from './scripts.js';
+
+/**
+ * Running a batch on a connection: a pipeline (every command written at once, replies decoded
+ * in order) or a transaction (`MULTI`/`EXEC`). Both topologies use these; they only say how a
+ * command is sent and to which server.
+ *
+ * @internal
+ * @module
+ */
+
+/** Counts commands in flight for a dead-server watchdog (see Watchdog). */
+export interface Meter {
+  inflight: number;
+  settled(): void;
+}
+
+/** Sends one command of a batch (right away: every command is sent in the same tick). */
+export type Send = (args: RedisArg[], command: Command) => Promise<unknown>;
+
+/** Replies of a batch: `errors[i]` is set (and `replies[i]` not) for a failed command. */
+interface Settled {
+  replies: unknown[];
+  errors: unknown[] | undefined;
+}
+
+/**
+ * Sends `count` commands right away (same tick: node-redis writes them in one go) and waits for
+ * every reply, with one callback pair per command and no per-command wrapper promise.
+ */
+function sendAll(count: number, sendOne: (i: number) => Promise<unknown>, meter?: Meter) {
+  const settled: Settled = { replies: new Array(count), errors: undefined };
+  if (count === 0) return Promise.resolve(settled);
+  if (meter) meter.inflight += count;
+  return new Promise<Settled>((resolve) => {
+    let pending = count;
+    for (let i = 0; i < count; i++) {
+      sendOne(i).then(
+        (reply) => {
+          settled.replies[i] = reply;
+          meter?.settled();
+          if (--pending === 0) resolve(settled);
+        },
+        (error: unknown) => {
+          (settled.errors ??= new Array(count))[i] = error ?? new Error('unknown failure');
+          meter?.settled();
+          if (--pending === 0) resolve(settled);
+        },
+      );
+    }
+  });
+}
+
+/** Decodes replies into results; failed or undecodable ones become typed errors. */
+function collect(
+  mapper: ErrorMapper,
+  commands: readonly Command[],
+  settled: Settled,
+): { results: unknown[]; failures: BatchFailure[] } {
+  const { replies, errors } = settled;
+  const results: unknown[] = new Array(commands.length);
+  const failures: BatchFailure[] = [];
+  for (let i = 0; i < commands.length; i++) {
+    const error = errors?.[i];
+    try {
+      results[i] =
+        error === undefined ? finish(commands[i], replies[i]) : settle(mapper, commands[i], error);
+    } catch (failure) {
+      const typed = failure instanceof Error ? failure : new Error(String(failure));
+      results[i] = typed;
+      failures.push({ index: i, error: typed });
+    }
+  }
+  return { results, failures };
+}
+
+/**
+ * Sends every command at once (one write per connection, one round trip) and decodes the
+ * replies in order. Scripts are loaded ahead of their first use on each server (`serverOf`),
+ * so the batch keeps its order on an empty script cache. A script command that still meets
+ * `NOSCRIPT` (the cache was flushed in between, or a cluster redirection took it elsewhere) is
+ * sent once more alone, as `EVAL`.
+ *
+ * @throws {@link PipelineError} carrying every result when some commands failed.
+ */
+export async function runPipeline(
+  mapper: ErrorMapper,
+  send: Send,
+  commands: readonly Command[],
+  serverOf: (command: Command) => string,
+  meter?: Meter,
+): Promise<unknown[]> {
+  const outgoing = withScriptLoads(commands, serverOf);
+  let settled: Settled;
+  if (outgoing === undefined) {
+    settled = await sendAll(commands.length, (i) => send(commands[i].args, commands[i]), meter);
+  } else {
+    const sent = await sendAll(
+      outgoing.length,
+      (i) => send(outgoing[i].args, outgoing[i].command),
+      meter,
+    );
+    settled = { replies: new Array(commands.length), errors: undefined };
+    outgoing.forEach((out, j) => {
+      if (out.index < 0) return;
+      const error = sent.errors?.[j];
+      if (error === undefined) settled.replies[out.index] = sent.replies[j];
+      else (settled.errors ??= new Array(commands.length))[out.index] = error;
+    });
+    await retryNoScript(settled, commands, send, meter);
+  }
+  const { results, failures } = collect(mapper, commands, settled);
+  if (failures.length > 0) throw new PipelineError(results, failures);
+  return results;
+}
+
+async function retryNoScript(
+  settled: Settled,
+  commands: readonly Command[],
+  send: Send,
+  meter?: Meter,
+): Promise<void> {
+  const errors = settled.errors;
+  if (errors === undefined) return;
+  const retry = commands.flatMap((command, i) => (isNoScript(command, errors[i]) ? [i] : []));
+  for (const index of retry) {
+    const again = evalOf(commands[index]);
+    const { replies, errors: failed } = await sendAll(1, () => send(again.args, again), meter);
+    errors[index] = failed?.[0];
+    settled.replies[index] = replies[0];
+  }
+}
+
+/** How a transaction ended, when it did not throw. */
+export type TransactionOutcome =
+  | { readonly kind: 'done'; readonly results: unknown[] }
+  /** EXEC answered nil: a WATCHed key changed; nothing ran. */
+  | { readonly kind: 'watch-failed' }
+  /**
+   * A cluster node refused the keys while they were queued (nothing ran): `MOVED` (the slot
+   * lives elsewhere now), `ASK` (it is being migrated: ask `address` with `ASKING`), or
+   * `TRYAGAIN` (a multi-key command during a migration: try again shortly).
+   */
+  | {
+      readonly kind: 'redirect';
+      readonly reason: 'MOVED' | 'ASK' | 'TRYAGAIN';
+      readonly address: string;
+    };
+
+const REDIRECTS = new Set(['MOVED', 'ASK', 'TRYAGAIN']);
+
+/**
+ * Runs the commands in `MULTI`/`EXEC` through `send`, which must write to one connection in
+ * call order (all are sent in the same tick). The scripts used are loaded first (`SCRIPT LOAD`,
+ * before `MULTI`); with `asking`, `ASKING` goes just before `MULTI` (a cluster slot being
+ * imported).
+ *
+ * @throws {@link TransactionError} with `aborted: true` only when Redis discarded the
+ * transaction (`EXECABORT`), else for run-time failures; a typed ConnectionError (outcome
+ * `'unknown'` when it may have run) when the connection failed.
+ */
+export async function runTransaction(
+  mapper: ErrorMapper,
+  send: (args: RedisArg[]) => Promise<unknown>,
+  commands: readonly Command[],
+  options: { asking?: boolean; meter?: Meter } = {},
+): Promise<TransactionOutcome> {
+  const head = [...scriptLoads(commands), ...(options.asking ? [['ASKING']] : []), ['MULTI']];
+  const all = [...head, ...commands.map((command) => command.args), ['EXEC']];
+  const settled = await sendAll(all.length, (i) => send(all[i]), options.meter);
+  const at = all.length - 1;
+  const execError = settled.errors?.[at];
+  const queuedError = (i: number): unknown => settled.errors?.[head.length + i];
+  if (execError !== undefined) {
+    if (replyCode(execError) === undefined) throw mapper.toError(execError);
+    const refused = commands.flatMap((_, i) => (queuedError(i) === undefined ? [] : [i]));
+    for (const i of refused) {
+      const code = replyCode(queuedError(i));
+      if (code !== undefined && REDIRECTS.has(code)) {
+        const words = String((queuedError(i) as Error).message).split(' ');
+        return { kind: 'redirect', reason: code as 'MOVED', address: words[2] ?? '' };
+      }
+    }
+    if (refused.length === 0) throw mapper.toError(execError);
+    const errors = commands.map(
+      (_, i) => queuedError(i) ?? new Error('not run: the transaction was discarded'),
+    );
+    const { results, failures } = collect(mapper, commands, { replies: [], errors });
+    throw new TransactionError(
+      results,
+      failures.filter((f) => refused.includes(f.index)),
+      true,
+    );
+  }
+  const exec = settled.replies[at];
+  if (exec === null) return { kind: 'watch-failed' };
+  if (!Array.isArray(exec)) {
+    throw new CommandError('ERR', `unexpected EXEC reply ${typeof exec}`);
+  }
+  const replies = exec as unknown[];
+  const failed = replies.some((reply) => reply instanceof Error);
+  const errors = failed
+    ? replies.map((reply) => (reply instanceof Error ? reply : undefined))
+    : undefined;
+  const { results, failures } = collect(mapper, commands, { replies, errors });
+  if (failures.length > 0) throw new TransactionError(results, failures, false);
+  return { kind: 'done', results };
+}
