@@ -5,7 +5,15 @@ import { once, spawnServer } from './topology.js';
 
 /** A 3-master Redis Cluster (no replicas), slots split evenly, `cluster_state:ok` everywhere. */
 export function cluster(): Promise<RedisServer[]> {
-  return once('cluster', async () => {
+  return once('cluster', freshCluster);
+}
+
+/**
+ * A new 3-master cluster of its own, for a spec that changes the slot layout (migrations):
+ * stopped by the root hook like every spawned server.
+ */
+export function freshCluster(): Promise<RedisServer[]> {
+  return (async () => {
     const nodes: RedisServer[] = [];
     for (let i = 0; i < 3; i++) {
       // spawnServer picks a port whose +10000 neighbour is free: the cluster bus port.
@@ -45,7 +53,7 @@ export function cluster(): Promise<RedisServer[]> {
       }
     }
     return nodes;
-  });
+  })();
 }
 
 async function spawnCluster(): Promise<RedisServer> {

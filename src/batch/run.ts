@@ -79,12 +79,20 @@ export async function transaction<T extends readonly Queued<unknown>[]>(
 
 /** Error replies that mean "this cluster node does not serve the key now": nothing ran. */
 const REDIRECTS = new Set(['MOVED', 'ASK', 'TRYAGAIN']);
+/** Redirections one `watch()` follows before it gives up (node-redis' own default is 16). */
+const MAX_REDIRECTS = 16;
 
 function redirectOf(error: unknown): TransactionOutcome | undefined {
-  const code =
-    replyCode(error) ?? (error instanceof CommandError ? error.code : undefined) ?? undefined;
+  const code = replyCode(error) ?? (error instanceof CommandError ? error.code : undefined);
   if (code === undefined || !REDIRECTS.has(code)) return undefined;
-  return { kind: 'redirect', reason: code as 'MOVED', address: '' };
+  const address = / (?:MOVED|ASK) \d+ (\S+)/.exec(` ${(error as Error).message}`)?.[1] ?? '';
+  return { kind: 'redirect', reason: code as 'MOVED', address };
+}
+
+/** Where an attempt runs: the master of the keys, or (ASK) the node importing their slot. */
+interface Route {
+  readonly address?: string;
+  readonly asking: boolean;
 }
 
 /** One optimistic attempt on a dedicated connection: WATCH, the body's reads, MULTI/EXEC. */
@@ -93,14 +101,16 @@ async function attempt<T extends readonly Queued<unknown>[]>(
   name: string,
   keys: readonly string[],
   body: (tx: WatchSession) => BatchBuilder<T> | Promise<BatchBuilder<T>>,
+  route: Route,
   client: RedisClient,
   endpoint: Endpoint,
 ): Promise<{ outcome: TransactionOutcome; placeholders?: readonly [...T] }> {
   const batch = new Batch(topology, name);
   let placeholders: readonly [...T];
   try {
+    if (route.asking) void client.sendCommand(['ASKING']).catch(() => undefined);
     await client.sendCommand(['WATCH', ...keys]);
-    const build = await body(new WatchSession(topology, endpoint, client));
+    const build = await body(new WatchSession(topology, endpoint, client, route.asking));
     placeholders = placeholdersOf(batch, build(batch));
     topology.checkSlots([...keys, ...keysOf(batch.commands)], 'WATCH');
   } catch (error) {
@@ -109,13 +119,16 @@ async function attempt<T extends readonly Queued<unknown>[]>(
     if (redirect !== undefined) return { outcome: redirect };
     throw error;
   }
-  return { outcome: await endpoint.transactionOn(client, batch.commands), placeholders };
+  const outcome = await endpoint.transactionOn(client, batch.commands, { asking: route.asking });
+  return { outcome, placeholders };
 }
 
 /**
  * @internal the body of `Connection.watch`. Each attempt takes a dedicated connection to the
- * master of the keys; on a cluster, an attempt that meets `MOVED`, `ASK` or `TRYAGAIN` (the
- * slot moved or is moving: nothing ran) refreshes the slot map and counts as a lost race.
+ * master of the keys. On a cluster, an attempt that meets a redirection (nothing ran) follows
+ * it: `MOVED` refreshes the slot map, `ASK` runs the next attempt on the importing node with
+ * `ASKING` before each command, `TRYAGAIN` waits a little. Redirections do not count as
+ * attempts (lost races do); at most {@link MAX_REDIRECTS} are followed.
  */
 export async function watch<T extends readonly Queued<unknown>[]>(
   topology: Topology,
@@ -127,22 +140,37 @@ export async function watch<T extends readonly Queued<unknown>[]>(
   const attempts = options.attempts ?? 10;
   topology.checkSlots(keys, 'WATCH');
   const key = keys[0] ?? '';
-  let last: TransactionOutcome | undefined;
-  for (let round = 1; round <= attempts; round++) {
-    const { outcome, placeholders } = await topology.dedicated(key, (client, endpoint) =>
-      attempt(topology, name, keys, body, client, endpoint),
+  let route: Route = { asking: false };
+  let redirects = 0;
+  for (let round = 1; round <= attempts;) {
+    const { outcome, placeholders } = await topology.dedicated(
+      key,
+      (client, endpoint) => attempt(topology, name, keys, body, route, client, endpoint),
+      undefined,
+      undefined,
+      route.address,
     );
     if (outcome.kind === 'done') return pick(placeholders!, outcome.results);
-    last = outcome;
-    if (outcome.kind === 'redirect') await topology.refresh(key);
+    if (outcome.kind === 'redirect') {
+      if (++redirects > MAX_REDIRECTS) {
+        throw new CommandError(
+          outcome.reason,
+          `the cluster kept redirecting WATCH on ${keys.join(', ')} (${outcome.reason}) ${MAX_REDIRECTS} times; nothing ran`,
+        );
+      }
+      if (outcome.reason === 'ASK') {
+        route = { address: outcome.address, asking: true };
+        continue;
+      }
+      route = { asking: false };
+      if (outcome.reason === 'MOVED') await topology.refresh(key);
+      else await sleep(Math.min(5 * 2 ** redirects, 100));
+      continue;
+    }
+    route = { asking: false };
+    round += 1;
     // Lost the race: back off a little (randomised, growing) so contenders spread out.
     await sleep(Math.random() * Math.min(2 ** round, 50));
-  }
-  if (last?.kind === 'redirect') {
-    throw new CommandError(
-      last.reason,
-      `the cluster kept redirecting WATCH on ${keys.join(', ')} (${last.reason}) for ${attempts} attempts; nothing ran`,
-    );
   }
   throw new WatchConflictError(keys, attempts);
 }

@@ -19,10 +19,13 @@ export class WatchSession implements Executor {
     readonly endpoint: Endpoint,
     /** @internal */
     readonly client: RedisClient,
+    /** On a cluster node importing the keys' slot: `ASKING` goes before each command. @internal */
+    readonly asking = false,
   ) {}
 
   /** Runs a model's command on the watching connection. @internal */
   run<R>(command: Command<R>): Promise<R> {
+    if (this.asking) void this.client.sendCommand(['ASKING']).catch(() => undefined);
     return this.endpoint.execOn(this.client, command);
   }
 }

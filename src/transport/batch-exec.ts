@@ -24,8 +24,11 @@ export interface Meter {
   settled(): void;
 }
 
-/** Sends one command of a batch (right away: every command is sent in the same tick). */
-export type Send = (args: RedisArg[], command: Command) => Promise<unknown>;
+/**
+ * Sends one command of a batch (right away: every command is sent in the same tick). `load`:
+ * the `SCRIPT LOAD` that goes ahead of `command` (a script), to the server `command` goes to.
+ */
+export type Send = (args: RedisArg[], command: Command, load?: boolean) => Promise<unknown>;
 
 /** Replies of a batch: `errors[i]` is set (and `replies[i]` not) for a failed command. */
 interface Settled {
@@ -106,7 +109,7 @@ export async function runPipeline(
   } else {
     const sent = await sendAll(
       outgoing.length,
-      (i) => send(outgoing[i].args, outgoing[i].command),
+      (i) => send(outgoing[i].args, outgoing[i].command, outgoing[i].index < 0),
       meter,
     );
     settled = { replies: new Array(commands.length), errors: undefined };

@@ -18,6 +18,11 @@ import { Watchdog } from './watchdog.js';
 /** Redirections a transaction follows before it gives up (node-redis' own default is 16). */
 const MAX_REDIRECTS = 16;
 
+/** What we use of a cluster node's own client. */
+interface NodeClient {
+  sendCommand(args: RedisArg[]): Promise<unknown>;
+}
+
 /** A connected node-redis cluster client, as the escape hatch hands it out. */
 export type RedisClusterClient = ReturnType<typeof createCluster>;
 
@@ -152,11 +157,27 @@ export class ClusterRouter implements Topology {
     const fromMaster = options.fromMaster === true;
     return runPipeline(
       this,
-      (args, command) => this.#raw(cluster, command, args, this.#readonly(command, fromMaster)),
+      (args, command, load) =>
+        load
+          ? this.#load(cluster, command, args)
+          : this.#raw(cluster, command, args, this.#readonly(command, fromMaster)),
       commands,
       (command) => this.#masterOf(cluster, keyOf(command) ?? ''),
       this.#watchdog,
     );
+  }
+
+  /**
+   * A `SCRIPT LOAD` for the master `command` goes to, queued on that node's client at once (so
+   * before the command, which node-redis queues a few microtasks later). Routed through the
+   * cluster client, node-redis would send a keyless SCRIPT LOAD to every node.
+   */
+  #load(cluster: RedisClusterClient, command: Command, args: RedisArg[]): Promise<unknown> {
+    const node = cluster.getSlotMaster(slotOf(keyOf(command) ?? ''));
+    // Typed as a promise, but a connected node's client comes back as it is (no extra tick).
+    const client = cluster.nodeClient(node) as unknown as NodeClient | Promise<NodeClient>;
+    if (client instanceof Promise) return client.then((ready) => ready.sendCommand(args));
+    return client.sendCommand(args);
   }
 
   /** `host:port` of the master that holds `key`'s slot, as node-redis knows it now. */
@@ -256,8 +277,9 @@ export class ClusterRouter implements Topology {
     fn: (client: RedisClient, endpoint: Endpoint) => Promise<T>,
     signal?: AbortSignal,
     origin?: CommandOrigin,
+    address?: string,
   ): Promise<T> {
-    const node = await this.#nodeFor(key);
+    const node = address ? this.#endpointAt(address) : await this.#nodeFor(key);
     return node.blocking((client) => fn(client, node), signal, origin);
   }
 

@@ -29,13 +29,15 @@ export interface Topology {
   transaction(commands: readonly Command[]): Promise<unknown[]>;
   /**
    * Runs `fn` on a dedicated connection to the master holding `key` (blocking commands, WATCH).
-   * The endpoint maps errors and runs commands on that connection.
+   * The endpoint maps errors and runs commands on that connection. `address` (a cluster's
+   * `host:port`, from an `ASK` redirection) picks another node than the key's master.
    */
   dedicated<T>(
     key: string,
     fn: (client: RedisClient, endpoint: Endpoint) => Promise<T>,
     signal?: AbortSignal,
     origin?: CommandOrigin,
+    address?: string,
   ): Promise<T>;
   /**
    * Throws a CrossSlotError when the keys are not all in one cluster hash slot (what a

@@ -1,0 +1,154 @@
+import { expect } from 'chai';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Connection, Counter, RedisextError, WatchConflictError, model } from '../../src/index.js';
+import { slotOf } from '../../src/core/slot.js';
+import type { RedisServer } from '../../tools/redis-server.js';
+import { freshCluster } from '../support/cluster.js';
+import { raw, track, uniq } from '../support/helpers.js';
+
+/** The node id of a cluster node (CLUSTER MYID). */
+async function idOf(node: RedisServer): Promise<string> {
+  return String(await raw(node, 'CLUSTER', 'MYID'));
+}
+
+/** The node serving `slot` now, as that node's own view says. */
+async function ownerOf(nodes: RedisServer[], slot: number): Promise<RedisServer> {
+  const slots = (await raw(nodes[0], 'CLUSTER', 'SLOTS')) as Array<
+    [number, number, [string, number]]
+  >;
+  const range = slots.find(([from, to]) => slot >= from && slot <= to)!;
+  return nodes.find((node) => node.port === Number(range[2][1]))!;
+}
+
+/**
+ * Moves `slot` from its owner to `target` the way redis-cli --cluster reshard does: IMPORTING /
+ * MIGRATING, MIGRATE of its keys (a pause between steps, so commands meet each state), then
+ * SETSLOT NODE on every master.
+ */
+async function migrate(nodes: RedisServer[], slot: number, target: RedisServer): Promise<void> {
+  const source = await ownerOf(nodes, slot);
+  const [sourceId, targetId] = [await idOf(source), await idOf(target)];
+  await raw(target, 'CLUSTER', 'SETSLOT', String(slot), 'IMPORTING', sourceId);
+  await raw(source, 'CLUSTER', 'SETSLOT', String(slot), 'MIGRATING', targetId);
+  await sleep(30);
+  for (;;) {
+    const keys = (await raw(source, 'CLUSTER', 'GETKEYSINSLOT', String(slot), '100')) as string[];
+    if (keys.length === 0) break;
+    await raw(
+      source,
+      'MIGRATE',
+      target.host,
+      String(target.port),
+      '',
+      '0',
+      '5000',
+      'KEYS',
+      ...keys,
+    );
+  }
+  await sleep(30);
+  for (const node of [target, source, ...nodes.filter((n) => n !== source && n !== target)]) {
+    await raw(node, 'CLUSTER', 'SETSLOT', String(slot), 'NODE', targetId);
+  }
+}
+
+describe('Redis Cluster: transactions and WATCH follow a slot migration', function () {
+  this.timeout(60_000);
+  let nodes: RedisServer[];
+  let Main: typeof Connection;
+  before(async () => {
+    nodes = await freshCluster();
+    Main = class extends Connection {
+      static override CLUSTER = nodes[0].url;
+    };
+    track(() => Main.close());
+  });
+
+  it('each transaction commits once or rejects typed; the value is the number of commits', async () => {
+    @model({ connection: Main })
+    class Hits extends Counter {}
+    const hits = new Hits(uniq('migrating'));
+    await hits.incr(0); // the key exists before the first migration
+    const slot = slotOf(hits.key);
+    let running = true;
+    let commits = 0;
+    const failures: unknown[] = [];
+    const loop = async (): Promise<void> => {
+      while (running) {
+        try {
+          const [value] = await Main.transaction((t) => [hits.in(t).incr()]);
+          expect(value).to.be.a('number');
+          commits += 1;
+        } catch (error) {
+          failures.push(error);
+        }
+      }
+    };
+    const loops = [loop(), loop(), loop()];
+    for (let round = 0; round < 4; round++) {
+      const owner = await ownerOf(nodes, slot);
+      await migrate(
+        nodes,
+        slot,
+        nodes.find((n) => n !== owner)!,
+      );
+      await sleep(50);
+    }
+    // After the last migration, transactions go on committing (the slot map was followed).
+    const settledAt = commits;
+    await sleep(200);
+    running = false;
+    await Promise.all(loops);
+    for (const failure of failures) expect(failure).to.be.instanceOf(RedisextError);
+    const owner = await ownerOf(nodes, slot);
+    expect(Number(await raw(owner, 'GET', hits.key))).to.equal(commits);
+    expect(commits - settledAt).to.be.above(10);
+    // Redirections are followed, not reported.
+    expect(failures).to.deep.equal([]);
+  });
+
+  it('a watch() loop keeps its exact total across migrations', async () => {
+    @model({ connection: Main })
+    class Hits extends Counter {}
+    const hits = new Hits(uniq('watched'));
+    await hits.set(0);
+    const slot = slotOf(hits.key);
+    let running = true;
+    let commits = 0;
+    const failures: unknown[] = [];
+    const loop = async (): Promise<void> => {
+      while (running) {
+        try {
+          await Main.watch([hits], async (tx) => {
+            const current = (await hits.in(tx).get()) ?? 0;
+            return (t) => [hits.in(t).set(current + 1)];
+          });
+          commits += 1;
+        } catch (error) {
+          failures.push(error);
+        }
+      }
+    };
+    const loops = [loop(), loop()];
+    for (let round = 0; round < 3; round++) {
+      const owner = await ownerOf(nodes, slot);
+      await migrate(
+        nodes,
+        slot,
+        nodes.find((n) => n !== owner)!,
+      );
+      await sleep(50);
+    }
+    const settledAt = commits;
+    await sleep(200);
+    running = false;
+    await Promise.all(loops);
+    for (const failure of failures) expect(failure).to.be.instanceOf(RedisextError);
+    const owner = await ownerOf(nodes, slot);
+    expect(Number(await raw(owner, 'GET', hits.key))).to.equal(commits);
+    expect(commits - settledAt).to.be.above(10);
+    // Redirections are followed; a migrated key was changed on its old node (MIGRATE deletes
+    // it there), which WATCH reports as a lost race: only those may have failed.
+    for (const failure of failures) expect(failure).to.be.instanceOf(WatchConflictError);
+  });
+});
