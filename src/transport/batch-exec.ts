@@ -195,7 +195,8 @@ export async function runTransaction(
     }
     if (refused.length === 0) throw mapper.toError(execError);
     const errors = commands.map(
-      (_, i) => queuedError(i) ?? new Error('not run: the transaction was discarded'),
+      (_, i) =>
+        queuedError(i) ?? new CommandError('EXECABORT', 'not run: the transaction was discarded'),
     );
     const { results, failures } = collect(mapper, commands, { replies: [], errors });
     throw new TransactionError(

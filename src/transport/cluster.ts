@@ -1,16 +1,19 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createCluster } from 'redis';
 import { keyOf, type Command, type CommandOrigin, type RedisArg } from '../core/command.js';
 import { CommandError, CrossSlotError } from '../core/errors.js';
 import { finish, settle } from '../core/reply.js';
 import { runPipeline } from './batch-exec.js';
-import { resolveServer, type ParsedDsn } from './dsn.js';
-import { Endpoint, type RedisClient } from './endpoint.js';
+import type { ParsedDsn } from './dsn.js';
+import { createClusterClient, type RedisClusterClient } from './cluster-client.js';
+import { ClusterNodes } from './cluster-nodes.js';
+
+export type { RedisClusterClient } from './cluster-client.js';
+import type { Endpoint, RedisClient } from './endpoint.js';
 import { scanServer } from './scan.js';
 import { evalOf, isNoScript } from './scripts.js';
 import { mapError } from './error-map.js';
 import { connectDeadline } from './deadline.js';
-import { clientOptions, reconnectDelay, type ResolvedOptions } from './options.js';
+import type { ResolvedOptions } from './options.js';
 import { slotOf } from '../core/slot.js';
 import type { PipelineOptions, Topology } from './topology.js';
 import { Watchdog } from './watchdog.js';
@@ -23,9 +26,6 @@ interface NodeClient {
   sendCommand(args: RedisArg[]): Promise<unknown>;
 }
 
-/** A connected node-redis cluster client, as the escape hatch hands it out. */
-export type RedisClusterClient = ReturnType<typeof createCluster>;
-
 /**
  * A Redis Cluster: commands go to the master of their key's slot (reads to replicas with
  * `READ_FROM_REPLICAS`), following MOVED/ASK redirections; pipelines are split per node and
@@ -37,7 +37,7 @@ export class ClusterRouter implements Topology {
   #cluster: RedisClusterClient | undefined;
   #connecting: Promise<RedisClusterClient> | undefined;
   #dropReason: string | undefined;
-  readonly #nodes = new Map<string, Endpoint>();
+  readonly #nodes: ClusterNodes;
   readonly #watchdog: Watchdog<RedisClusterClient>;
 
   constructor(
@@ -45,6 +45,7 @@ export class ClusterRouter implements Topology {
     readonly options: ResolvedOptions,
     readonly readFromReplicas: boolean,
   ) {
+    this.#nodes = new ClusterNodes(seeds[0], options);
     const limit = seeds[0].commandTimeout ?? options.commandTimeout;
     this.#watchdog = new Watchdog<RedisClusterClient>(limit, (stalled) => {
       this.#dropReason = `a cluster node sent nothing for ${limit} ms; connections dropped`;
@@ -66,22 +67,7 @@ export class ClusterRouter implements Topology {
 
   async #open(): Promise<RedisClusterClient> {
     const seed = this.seeds[0];
-    const defaults = clientOptions(seed, this.options, (retries) =>
-      retries >= this.options.reconnectAttempts ? false : reconnectDelay(retries),
-    );
-    const {
-      host: _host,
-      port: _port,
-      path: _path,
-      ...socket
-    } = defaults.socket as Record<string, unknown>;
-    const cluster = createCluster({
-      rootNodes: this.seeds.map((s) => ({ socket: { host: s.host, port: s.port } })),
-      defaults: { ...defaults, socket } as never,
-      useReplicas: this.readFromReplicas,
-      RESP: defaults.RESP,
-    } as never) as RedisClusterClient;
-    cluster.on('error', () => undefined);
+    const cluster = createClusterClient(this.seeds, this.options, this.readFromReplicas);
     const deadline = connectDeadline(
       seed.connectTimeout ?? this.options.connectTimeout,
       this.describe(),
@@ -193,33 +179,7 @@ export class ClusterRouter implements Topology {
 
   /** The endpoint of the master that holds `key`'s slot. */
   async #nodeFor(key: string): Promise<Endpoint> {
-    return this.#endpointAt(this.#masterOf(await this.client(), key));
-  }
-
-  /** Our endpoint (own connections: dedicated ones, transactions) on the node at `address`. */
-  #endpointAt(address: string): Endpoint {
-    let endpoint = this.#nodes.get(address);
-    if (endpoint === undefined) {
-      const colon = address.lastIndexOf(':');
-      const host = address.slice(0, colon).replace(/^\[|\]$/g, '');
-      const port = Number(address.slice(colon + 1));
-      const server = resolveServer({ ...this.#seedSettings(), host, port });
-      endpoint = new Endpoint(server, this.options, true);
-      this.#nodes.set(address, endpoint);
-    }
-    return endpoint;
-  }
-
-  #seedSettings(): Record<string, unknown> {
-    const {
-      host: _h,
-      port: _p,
-      path: _path,
-      scheme: _s,
-      address: _a,
-      ...rest
-    } = this.seeds[0] as unknown as Record<string, unknown>;
-    return { ...rest, password: this.seeds[0].password };
+    return this.#nodes.at(this.#masterOf(await this.client(), key));
   }
 
   /**
@@ -234,7 +194,7 @@ export class ClusterRouter implements Topology {
     let address = this.#masterOf(await this.client(), key);
     let asking = false;
     for (let redirects = 0; ; redirects++) {
-      const node = this.#endpointAt(address);
+      const node = this.#nodes.at(address);
       const outcome = await node.use((client) =>
         node.transactionOn(client, commands, { asking, metered: true }),
       );
@@ -279,7 +239,7 @@ export class ClusterRouter implements Topology {
     origin?: CommandOrigin,
     address?: string,
   ): Promise<T> {
-    const node = address ? this.#endpointAt(address) : await this.#nodeFor(key);
+    const node = address ? this.#nodes.at(address) : await this.#nodeFor(key);
     return node.blocking((client) => fn(client, node), signal, origin);
   }
 
@@ -310,7 +270,7 @@ export class ClusterRouter implements Topology {
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.#nodes.values()].map((node) => node.close()));
+    await this.#nodes.close();
     const cluster = this.#cluster;
     this.#cluster = undefined;
     if (cluster) {
