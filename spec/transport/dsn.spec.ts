@@ -26,6 +26,14 @@ describe('parseDsn', () => {
     ],
     ['REDIS://H:1', { host: 'H', scheme: 'redis' }],
     ['redis://h/', { db: 0 }],
+    ['unix:/tmp/redis.sock', { path: '/tmp/redis.sock', scheme: 'unix' }],
+    [
+      'unix://u:p%3F@/tmp/r.sock?db=2',
+      { path: '/tmp/r.sock', username: 'u', password: 'p?', db: 2 },
+    ],
+    ['redis://user:@h', { username: 'user', password: '' }],
+    ['redis://user:a@b@h:6380', { username: 'user', password: 'a@b', host: 'h', port: 6380 }],
+    ['redis://h?name=a+b%20c&password=p@ss', { name: 'a+b c', password: 'p@ss' }],
   ];
   for (const [dsn, expected] of valid) {
     it(`parses ${dsn}`, () => {
@@ -55,6 +63,15 @@ describe('parseDsn', () => {
     ['redis://[::1', 'host'],
     ['unix://relative.sock', 'path'],
     ['redis://u:%E0%A4%A@h', 'userinfo'],
+    ['redis:h', 'scheme'],
+    ['redis://h#frag', 'fragment'],
+    ['redis://h/x?db=1', 'db'],
+    ['redis://h?db=x&db=1', 'db'],
+    ['redis://a b', 'host'],
+    ['redis://[::1]x', 'host'],
+    ['redis://u@', 'host'],
+    ['unix://h/tmp/r.sock', 'path'],
+    ['unix:///', 'path'],
   ];
   for (const [dsn, part] of invalid) {
     it(`rejects ${dsn} (${part})`, () => {
@@ -87,6 +104,86 @@ describe('parseDsn', () => {
         expect((error as Error).message).to.not.include('hunter2');
         expect(String(error)).to.not.include('hunter2');
       }
+    }
+  });
+
+  it('never echoes any part of the userinfo when a DSN with an unencoded ?, # or / is malformed', () => {
+    // Passwords as written in the DSN, with the text they decode to.
+    const passwords: Array<[string, string]> = [
+      ['s3c?r3t', 's3c?r3t'],
+      ['p#ss', 'p#ss'],
+      ['a@b', 'a@b'],
+      ['s3c/r3t', 's3c/r3t'],
+      ['k%40y%23z', 'k@y#z'],
+      ['w%3Fq%2Fv', 'w?q/v'],
+    ];
+    const user = 'qx7j';
+    const templates = [
+      (p: string) => `redis://${user}:${p}@host:99999`,
+      (p: string) => `redis://${user}:${p}@host:0`,
+      (p: string) => `redis://${user}:${p}@host:`,
+      (p: string) => `redis://${user}:${p}@host/x`,
+      (p: string) => `redis://${user}:${p}@host?bogus=1`,
+      (p: string) => `redis://${user}:${p}@host?protocol=9`,
+      (p: string) => `redis://${user}:${p}@[::1:6379`,
+      (p: string) => `redis://${user}:${p}@::1:6379`,
+      (p: string) => `redis://${p}@h:6379?x=1`,
+      (p: string) => `redis://:${p}@h:6379/-1`,
+      (p: string) => `unix://${user}:${p}@relative.sock`,
+      (p: string) => `http://${user}:${p}@host`,
+      (p: string) => `${user}:${p}@host:6379`,
+    ];
+    const dsns = [
+      ...passwords.flatMap(([written]) => templates.map((t) => t(written))),
+      // Valid but for the unencoded character in the password: the head lands in host or port.
+      `redis://${user}:s3c?r3t@host:6379`,
+      `redis://:s3c?r3t@host:6379`,
+      `redis://s3c?r3t@host:6379`,
+      `redis://${user}:p#ss@host:6379`,
+      `redis://${user}:s3c/r3t@host:6379/0`,
+      `rediss://${user}:123?r3t@host`,
+      `redis://${user}:6379#r3t@host`,
+      `redis://${user}:12/cd@host`,
+    ];
+    // Each secret as written and as decoded; a DSN is checked for the secrets it contains.
+    const secrets = [[user], ...passwords, ['123?r3t'], ['6379#r3t'], ['12/cd']];
+    for (const dsn of dsns) {
+      const fragments = new Set<string>();
+      for (const secret of secrets.filter(([written]) => dsn.includes(written)).flat()) {
+        for (let i = 0; i < secret.length; i++) {
+          for (let j = i + 3; j <= secret.length; j++) fragments.add(secret.slice(i, j));
+        }
+      }
+      let error: unknown;
+      try {
+        parseDsn(dsn);
+      } catch (e) {
+        error = e;
+      }
+      expect(error, dsn).to.be.instanceOf(DsnError);
+      const e = error as DsnError;
+      expect(e.cause, dsn).to.equal(undefined);
+      const texts = [e.message, e.stack ?? '', String(e), inspect(e), JSON.stringify(e)];
+      for (const text of texts) {
+        for (const fragment of fragments) {
+          expect(text.includes(fragment), `${JSON.stringify(fragment)} in ${text}`).to.equal(false);
+        }
+      }
+    }
+  });
+
+  it('says how to write a password with ?, # or / in it, naming the part that broke', () => {
+    const cases: Array<[string, string]> = [
+      ['redis://user:s3c?r3t@host:6379', 'port'],
+      ['redis://:s3c?r3t@host:6379', 'host'],
+      ['redis://s3c?r3t@host:6379', 'option'],
+      ['redis://user:p#ss@host:6379', 'fragment'],
+      ['redis://user:12/cd@host', 'db'],
+    ];
+    for (const [dsn, part] of cases) {
+      expect(() => parseDsn(dsn), dsn)
+        .to.throw(DsnError, /percent-encode/)
+        .with.property('part', part);
     }
   });
 

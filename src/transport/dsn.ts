@@ -23,7 +23,7 @@ export interface ServerOptions {
    * A DSN to start from; the other fields override it (e.g. `{ url: 'rediss://h', tls: { ca } }`).
    */
   url?: string;
-  /** Host name or IP address (IPv6 without brackets). Default `127.0.0.1`... set by the DSN. */
+  /** Host name or IP address (IPv6 without brackets), default `127.0.0.1`. */
   host?: string;
   /** TCP port, default 6379. */
   port?: number;
@@ -35,7 +35,7 @@ export interface ServerOptions {
   username?: string;
   /** Password (with or without `username`). Never printed. */
   password?: string;
-  /** TLS: `true`, or certificate options. `rediss://` sets `true`. */
+  /** TLS: `true`, or certificate options. `rediss://` and `valkeys://` set `true`. */
   tls?: TlsOptions;
   /** RESP protocol version, 2 or 3 (default 3). */
   protocol?: 2 | 3;
@@ -49,7 +49,7 @@ export interface ServerOptions {
 
 /** A parsed, validated server description. `toString()` and `util.inspect` hide the password. */
 export interface ParsedDsn extends Readonly<ServerOptions> {
-  /** The scheme the DSN used (`redis`, `rediss`, `unix`, `valkey`, `valkeys`), or `options`. */
+  /** The DSN's scheme (`redis`, `rediss`, `valkey`, `valkeys`, `unix`, `redis+unix`), or `options`. */
   readonly scheme: string;
   /** `host:port`, or the socket path: what error messages name. */
   readonly address: string;
@@ -57,156 +57,99 @@ export interface ParsedDsn extends Readonly<ServerOptions> {
   toString(): string;
 }
 
-const SCHEMES: Record<string, { tls: boolean; unix: boolean }> = {
-  redis: { tls: false, unix: false },
-  rediss: { tls: true, unix: false },
-  valkey: { tls: false, unix: false },
-  valkeys: { tls: true, unix: false },
-  unix: { tls: false, unix: true },
-  'redis+unix': { tls: false, unix: true },
-};
+/** The schemes a DSN may use; of them, those that mean TLS and those that mean a unix socket. */
+const SCHEMES = ['redis', 'rediss', 'valkey', 'valkeys', 'unix', 'redis+unix'];
+const TLS_SCHEMES = ['rediss', 'valkeys'];
+const UNIX_SCHEMES = ['unix', 'redis+unix'];
 
-/** Query options a DSN may carry, and the option each sets. */
+/** Query options a DSN may carry, and the option each sets (one line per option). */
+// prettier-ignore
 const QUERY_OPTIONS: Record<string, keyof ServerOptions> = {
   db: 'db',
   protocol: 'protocol',
-  timeout: 'connectTimeout',
-  connect_timeout: 'connectTimeout',
-  connectTimeout: 'connectTimeout',
-  command_timeout: 'commandTimeout',
-  commandTimeout: 'commandTimeout',
-  name: 'name',
-  client_name: 'name',
-  clientName: 'name',
-  username: 'username',
-  user: 'username',
+  timeout: 'connectTimeout', connect_timeout: 'connectTimeout', connectTimeout: 'connectTimeout',
+  command_timeout: 'commandTimeout', commandTimeout: 'commandTimeout',
+  name: 'name', client_name: 'name', clientName: 'name',
+  username: 'username', user: 'username',
   password: 'password',
 };
+const UNKNOWN_OPTION = `unknown query option (known: ${Object.keys(QUERY_OPTIONS).join(', ')})`;
 
+const EXPECTED_SCHEME = `expected ${SCHEMES.join('://, ')}://, e.g. redis://localhost:6379/0`;
 const REDACTED = '***';
+const PORT_RANGE = 'port must be an integer from 1 to 65535';
+const ENCODE_HINT = 'percent-encode any "?", "#" or "/" in the user name or password';
+const UNIX_FORM = 'a unix DSN needs an absolute socket path: unix:///path/to.sock';
 
-function decode(part: string, text: string): string {
+/**
+ * Makes the error for a wrong part. Messages say what is wrong and never quote the DSN: any of
+ * its text may be a piece of a password that an unencoded `?`, `#` or `/` cut off.
+ */
+type Fail = (part: string, message: string) => DsnError;
+const plainFail: Fail = (part, message) => new DsnError(part, message);
+
+function decode(part: string, text: string, fail: Fail): string {
   try {
     return decodeURIComponent(text);
   } catch {
-    throw new DsnError(part, `bad percent-encoding in the ${part}`);
+    throw fail(part, `bad percent-encoding in the ${part}`);
   }
 }
 
-function toInteger(part: string, text: string, what: string, min: number, max: number): number {
-  if (!/^\d+$/.test(text)) throw new DsnError(part, `${what} must be an integer, got "${text}"`);
-  const value = Number(text);
-  if (value < min || value > max) {
-    throw new DsnError(part, `${what} ${value} is out of range (${min}-${max})`);
-  }
-  return value;
-}
-
-function checkOptions(options: ServerOptions): void {
+/** Checks what the types cannot say (ranges, integers), for DSNs and options objects alike. */
+function checkOptions(options: ServerOptions, fail: Fail): void {
   const { port, db, protocol, connectTimeout, commandTimeout } = options;
   if (port !== undefined && (!Number.isInteger(port) || port < 1 || port > 65535)) {
-    throw new DsnError('port', `port ${String(port)} is out of range (1-65535)`);
+    throw fail('port', PORT_RANGE);
   }
-  if (db !== undefined && (!Number.isInteger(db) || db < 0)) {
-    throw new DsnError('db', `db must be a non-negative integer, got ${String(db)}`);
+  if (db !== undefined && (!Number.isSafeInteger(db) || db < 0)) {
+    throw fail('db', 'db must be a non-negative integer');
   }
   if (protocol !== undefined && protocol !== 2 && protocol !== 3) {
-    throw new DsnError('option', `protocol must be 2 or 3, got ${String(protocol)}`);
+    throw fail('option', 'protocol must be 2 or 3');
   }
-  for (const [name, value] of [
-    ['connectTimeout', connectTimeout],
-    ['commandTimeout', commandTimeout],
-  ] as const) {
-    if (value !== undefined && (!Number.isFinite(value) || value < 0)) {
-      throw new DsnError('option', `${name} must be a non-negative number of ms`);
+  for (const [name, ms] of Object.entries({ connectTimeout, commandTimeout })) {
+    // Node's timers cannot wait longer than 2^31-1 ms: they would fire at once.
+    if (ms !== undefined && !(typeof ms === 'number' && ms >= 0 && ms <= 2 ** 31 - 1)) {
+      throw fail('option', `${name} must be a number of ms from 0 to 2147483647`);
     }
   }
   if (options.path === undefined && options.host !== undefined && options.host.trim() === '') {
-    throw new DsnError('host', 'the host is empty');
+    throw fail('host', 'the host is empty');
   }
 }
 
-function applyQuery(target: ServerOptions, query: string): void {
-  for (const pair of query.split('&')) {
-    if (pair === '') continue;
-    const eq = pair.indexOf('=');
-    const name = decode('option', eq < 0 ? pair : pair.slice(0, eq));
-    const raw = decode('option', eq < 0 ? '' : pair.slice(eq + 1));
-    const option = Object.hasOwn(QUERY_OPTIONS, name) ? QUERY_OPTIONS[name] : undefined;
-    if (option === undefined) {
-      const known = [...new Set(Object.keys(QUERY_OPTIONS))].join(', ');
-      throw new DsnError('option', `unknown option "${name}" (known: ${known})`);
-    }
-    switch (option) {
-      case 'db':
-        target.db = toInteger('db', raw, 'db', 0, Number.MAX_SAFE_INTEGER);
-        break;
-      case 'protocol': {
-        const version = raw.replace(/^resp/i, '');
-        if (version !== '2' && version !== '3') {
-          throw new DsnError('option', `protocol must be 2 or 3, got "${raw}"`);
-        }
-        target.protocol = version === '2' ? 2 : 3;
-        break;
-      }
-      case 'connectTimeout':
-      case 'commandTimeout':
-        target[option] = toInteger('option', raw, name, 0, 2 ** 31 - 1);
-        break;
-      case 'name':
-      case 'username':
-      case 'password':
-        target[option] = raw;
-        break;
-    }
+/** Sets an option from its decoded DSN text, checked at once: `?db=` cannot hide a bad db path. */
+function setOption(target: ServerOptions, option: keyof ServerOptions, text: string, fail: Fail) {
+  const digits = option === 'protocol' ? text.replace(/^resp/i, '') : text;
+  const number = /^\d+$/.test(digits) ? Number(digits) : NaN;
+  const value = ['name', 'username', 'password'].includes(option) ? text : number;
+  checkOptions({ [option]: value }, fail);
+  Object.assign(target, { [option]: value });
+}
+
+/** Applies `?name=value&...` (`url.search`); both are percent-decoded, and `+` stays a plus. */
+function applyQuery(target: ServerOptions, search: string, fail: Fail): void {
+  for (const pair of search.slice(1).split('&').filter(Boolean)) {
+    const [, rawName, value] = /^([^=]*)=?(.*)$/s.exec(pair)!;
+    const name = decode('option', rawName, fail);
+    if (!Object.hasOwn(QUERY_OPTIONS, name)) throw fail('option', UNKNOWN_OPTION);
+    setOption(target, QUERY_OPTIONS[name], decode('option', value, fail), fail);
   }
 }
 
-/** Splits `user:password` (both percent-encoded); a lone word is the password, as in redis-py. */
-function applyUserinfo(target: ServerOptions, userinfo: string): void {
-  const colon = userinfo.indexOf(':');
-  if (colon < 0) {
-    if (userinfo !== '') target.username = decode('userinfo', userinfo);
-    return;
+/** Says why `URL` refused a `host[:port]`, which its TypeError ("Invalid URL") does not say. */
+function explain(hostport: string, fail: Fail): DsnError {
+  const close = hostport.startsWith('[') ? hostport.indexOf(']') : 0;
+  const colon = hostport.indexOf(':', Math.max(close, 0));
+  if (close < 0 || (close === 0 && colon !== hostport.lastIndexOf(':'))) {
+    return fail('host', 'an IPv6 address must be written in brackets, e.g. [::1]');
   }
-  const user = userinfo.slice(0, colon);
-  if (user !== '') target.username = decode('userinfo', user);
-  target.password = decode('userinfo', userinfo.slice(colon + 1));
-}
-
-function parseHostPort(target: ServerOptions, hostport: string): void {
-  let host: string;
-  let port: string | undefined;
-  if (hostport.startsWith('[')) {
-    const close = hostport.indexOf(']');
-    if (close < 0) throw new DsnError('host', 'unterminated IPv6 address (missing "]")');
-    host = hostport.slice(1, close);
-    const rest = hostport.slice(close + 1);
-    if (rest !== '' && !rest.startsWith(':')) {
-      throw new DsnError('host', `unexpected "${rest}" after the IPv6 address`);
-    }
-    port = rest === '' ? undefined : rest.slice(1);
-  } else {
-    const colon = hostport.indexOf(':');
-    if (colon >= 0 && hostport.indexOf(':', colon + 1) >= 0) {
-      throw new DsnError('host', 'an IPv6 address must be written in brackets, e.g. [::1]');
-    }
-    host = colon < 0 ? hostport : hostport.slice(0, colon);
-    port = colon < 0 ? undefined : hostport.slice(colon + 1);
-  }
-  host = decode('host', host);
-  if (host === '') throw new DsnError('host', 'the host is empty');
-  target.host = host;
-  if (port !== undefined) {
-    if (port === '') throw new DsnError('port', 'the port is empty');
-    target.port = toInteger('port', port, 'port', 1, 65535);
-  }
-}
-
-function parseDbPath(target: ServerOptions, path: string): void {
-  const db = path.replace(/^\//, '').replace(/\/$/, '');
-  if (db === '') return;
-  target.db = toInteger('db', db, 'db (the path)', 0, Number.MAX_SAFE_INTEGER);
+  if (colon === 0 || hostport === '') return fail('host', 'the host is empty');
+  const port = hostport.slice(colon + 1);
+  if (colon > 0 && !(/^\d+$/.test(port) && Number(port) <= 65535)) return fail('port', PORT_RANGE);
+  if (close > 0) return fail('host', 'the IPv6 address in brackets, or what follows, is not valid');
+  return fail('host', 'the host has a character that no host name may have');
 }
 
 /** The printable DSN of a server, with the password (if any) replaced by `***`. */
@@ -214,63 +157,54 @@ function render(scheme: string, o: ServerOptions): string {
   const user = o.username === undefined ? '' : encodeURIComponent(o.username);
   const auth = o.password !== undefined ? `${user}:${REDACTED}@` : user !== '' ? `${user}@` : '';
   const query: string[] = [];
+  if (o.path !== undefined && o.db) query.push(`db=${o.db}`);
   if (o.protocol !== undefined) query.push(`protocol=${o.protocol}`);
   if (o.connectTimeout !== undefined) query.push(`connect_timeout=${o.connectTimeout}`);
   if (o.commandTimeout !== undefined) query.push(`command_timeout=${o.commandTimeout}`);
   if (o.name !== undefined) query.push(`name=${encodeURIComponent(o.name)}`);
-  if (o.path !== undefined) {
-    if (o.db) query.unshift(`db=${o.db}`);
-    return `unix://${auth}${o.path}${query.length ? `?${query.join('&')}` : ''}`;
-  }
+  const search = query.length ? `?${query.join('&')}` : '';
+  if (o.path !== undefined) return `unix://${auth}${o.path}${search}`;
   const host = o.host?.includes(':') ? `[${o.host}]` : (o.host ?? '');
-  return `${scheme}://${auth}${host}:${o.port ?? 6379}/${o.db ?? 0}${query.length ? `?${query.join('&')}` : ''}`;
+  return `${scheme}://${auth}${host}:${o.port ?? 6379}/${o.db ?? 0}${search}`;
 }
 
-function finish(scheme: string, options: ServerOptions): ParsedDsn {
-  checkOptions(options);
+function finish(scheme: string, options: ServerOptions, fail: Fail = plainFail): ParsedDsn {
+  checkOptions(options, fail);
   const resolved: ServerOptions = { ...options };
   if (resolved.path === undefined) {
     resolved.host ??= '127.0.0.1';
     resolved.port ??= 6379;
   }
   resolved.db ??= 0;
-  const address =
-    resolved.path ??
-    `${resolved.host!.includes(':') ? `[${resolved.host}]` : resolved.host}:${resolved.port}`;
-  const printable = render(
-    scheme === 'options' ? (resolved.tls ? 'rediss' : 'redis') : scheme,
-    resolved,
+  const host = resolved.host?.includes(':') ? `[${resolved.host}]` : resolved.host;
+  const address = resolved.path ?? `${host}:${resolved.port}`;
+  const shown = scheme === 'options' ? (resolved.tls ? 'rediss' : 'redis') : scheme;
+  const printable = render(shown, resolved);
+  const password = resolved.password === undefined ? undefined : REDACTED;
+  // The helpers and the password are not enumerable: spreads and Object.keys see plain options.
+  return Object.freeze(
+    Object.defineProperties({ ...resolved, scheme, address } as ParsedDsn, {
+      password: { enumerable: false },
+      toString: { value: () => printable },
+      toJSON: { value: () => ({ ...resolved, password, scheme, address }) },
+      [inspect.custom]: { value: () => `ParsedDsn(${printable})` },
+    }),
   );
-  const redacted = {
-    ...resolved,
-    password: resolved.password === undefined ? undefined : REDACTED,
-  };
-  const parsed = {
-    ...resolved,
-    scheme,
-    address,
-    toString: () => printable,
-    toJSON: () => ({ ...redacted, scheme, address }),
-    [inspect.custom]: () => `ParsedDsn(${printable})`,
-  };
-  // Keep the helpers out of spreads and Object.keys so the result still reads as plain options.
-  for (const name of ['toString', 'toJSON', inspect.custom] as const) {
-    Object.defineProperty(parsed, name, { enumerable: false });
-  }
-  Object.defineProperty(parsed, 'password', { enumerable: false });
-  return Object.freeze(parsed) as ParsedDsn;
 }
 
 /**
- * Parses a connection string into validated server options.
+ * Parses a connection string into validated server options, with the WHATWG `URL` parser.
  *
  * Accepted forms: `redis://[user[:password]@]host[:port][/db][?options]`, `rediss://` (TLS),
- * `valkey://` and `valkeys://` (aliases), `unix:///path/to.sock?db=N`. User and password are
- * percent-decoded; IPv6 hosts are written in brackets (`redis://[::1]:6379`). Defaults: port
- * 6379, db 0. Query options: `db`, `protocol` (2 or 3), `timeout`/`connect_timeout` (ms),
- * `command_timeout` (ms), `name` (client name), `username`, `password`.
+ * `valkey://` and `valkeys://` (aliases), `unix:///path/to.sock?db=N` (also `unix:/path/to.sock`
+ * and `unix://[user[:password]@]/path/to.sock`). User and password are percent-decoded; a lone
+ * word before `@` is the user name. IPv6 hosts go in brackets (`redis://[::1]:6379`). Defaults:
+ * port 6379, db 0. Query options: `db`, `protocol` (2 or 3), `timeout`/`connect_timeout` (ms),
+ * `command_timeout` (ms), `name` (client name), `username`, `password`. A `#` is refused: in a
+ * DSN it can only be a password's `#` left unencoded.
  *
- * @throws {@link DsnError} naming the wrong part; the message never contains the password.
+ * @throws {@link DsnError} naming the wrong part. Its message says what is wrong without quoting
+ * the DSN, so no piece of a password reaches a message, a stack or a log.
  *
  * @example
  * ```ts
@@ -281,42 +215,51 @@ function finish(scheme: string, options: ServerOptions): ParsedDsn {
  */
 export function parseDsn(dsn: string): ParsedDsn {
   if (typeof dsn !== 'string') throw new DsnError('scheme', 'a DSN must be a string');
-  const match = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/(.*)$/s.exec(dsn.trim());
-  if (!match) {
-    throw new DsnError('scheme', 'expected "<scheme>://...", e.g. redis://localhost:6379/0');
+  const text = dsn.trim();
+  const colon = text.indexOf(':');
+  const scheme = text.slice(0, Math.max(colon, 0)).toLowerCase();
+  const unix = UNIX_SCHEMES.includes(scheme);
+  const slashed = text.startsWith('//', colon + 1);
+  if (!SCHEMES.includes(scheme) || (!slashed && !unix)) {
+    throw new DsnError('scheme', EXPECTED_SCHEME);
   }
-  const scheme = match[1].toLowerCase();
-  const kind = SCHEMES[scheme];
-  if (!kind) {
-    throw new DsnError(
-      'scheme',
-      `unsupported scheme "${scheme}" (use redis, rediss, valkey, valkeys or unix)`,
-    );
-  }
-  let rest = match[2];
-  const hash = rest.indexOf('#');
-  if (hash >= 0) rest = rest.slice(0, hash);
-  const q = rest.indexOf('?');
-  const query = q >= 0 ? rest.slice(q + 1) : '';
-  const beforeQuery = q >= 0 ? rest.slice(0, q) : rest;
-  const at = beforeQuery.lastIndexOf('@');
-  const options: ServerOptions = {};
-  if (at >= 0) applyUserinfo(options, beforeQuery.slice(0, at));
-  const location = beforeQuery.slice(at + 1);
+  // The authority as URL delimits it: URL's errors do not say what is wrong in it, and URL drops
+  // an empty port ("h:") and an empty password ("user:@h"), which DSNs tell apart.
+  const authority = slashed ? text.slice(colon + 3).split(/[/?#]/, 1)[0] : '';
+  const at = authority.lastIndexOf('@');
+  const hostport = authority.slice(at + 1);
+  const rest = text.slice(slashed ? colon + 3 + authority.length : colon + 1);
+  // An "@" after the authority: a user name or password was cut at an unencoded "?", "#" or "/".
+  const fail: Fail = (part, message) =>
+    new DsnError(part, rest.includes('@') ? `${message} (${ENCODE_HINT})` : message);
+  if (text.includes('#')) throw new DsnError('fragment', `a DSN has no "#" part; ${ENCODE_HINT}`);
+  if (unix && hostport !== '') throw fail('path', UNIX_FORM);
 
-  if (kind.unix) {
-    if (!location.startsWith('/') || location.length < 2) {
-      throw new DsnError('path', 'a unix DSN needs an absolute socket path: unix:///path/to.sock');
-    }
-    options.path = decode('path', location);
-  } else {
-    const slash = location.indexOf('/');
-    parseHostPort(options, slash < 0 ? location : location.slice(0, slash));
-    if (slash >= 0) parseDbPath(options, location.slice(slash));
-    if (kind.tls) options.tls = true;
+  let url: URL;
+  try {
+    // URL refuses credentials without a host: a unix DSN with some gets a placeholder host.
+    url = new URL(unix && at >= 0 ? `${scheme}://${authority}localhost${rest}` : text);
+  } catch {
+    // The TypeError holds the whole DSN (`input`): it is dropped, not kept as a `cause`.
+    throw explain(hostport, fail);
   }
-  applyQuery(options, query);
-  return finish(scheme, options);
+  const options: ServerOptions = {};
+  if (url.username !== '') options.username = decode('userinfo', url.username, fail);
+  if (/:.*@/s.test(authority)) options.password = decode('userinfo', url.password, fail);
+  if (unix) {
+    options.path = decode('path', url.pathname, fail);
+    if (!options.path.startsWith('/') || options.path.length < 2) throw fail('path', UNIX_FORM);
+  } else {
+    if (url.hostname === '') throw fail('host', 'the host is empty');
+    options.host = decode('host', url.hostname.replace(/^\[(.*)\]$/, '$1'), fail);
+    if (hostport.endsWith(':')) throw fail('port', 'the port is empty');
+    if (url.port !== '') options.port = Number(url.port);
+    const db = url.pathname.replace(/^\/|\/$/g, '');
+    if (db !== '') setOption(options, 'db', db, fail);
+    if (TLS_SCHEMES.includes(scheme)) options.tls = true;
+  }
+  applyQuery(options, url.search, fail);
+  return finish(scheme, options, fail);
 }
 
 /**
@@ -339,9 +282,5 @@ export function resolveServer(server: string | ServerOptions): ParsedDsn {
 
 /** Replaces every occurrence of a secret in a text by `***` (for messages of foreign errors). */
 export function redact(text: string, ...secrets: Array<string | undefined>): string {
-  let out = text;
-  for (const secret of secrets) {
-    if (secret) out = out.split(secret).join(REDACTED);
-  }
-  return out;
+  return secrets.reduce<string>((out, s) => (s ? out.split(s).join(REDACTED) : out), text);
 }
