@@ -17,12 +17,20 @@ export type { RedisClusterClient } from './transport/cluster.js';
 export type { SentinelConfig } from './transport/sentinel.js';
 export { model, type ModelOptions, type ConnectionRef } from './models/config.js';
 export { Model, type Operation } from './models/model.js';
+export { Handle } from './models/handle.js';
+export { Namespace } from './models/namespace.js';
 export type { Executor } from './core/executor.js';
 export type { CommandOrigin, RedisArg } from './core/command.js';
 export type { Script } from './core/script.js';
 export { ListModel, type ListEnd } from './models/list-model.js';
 export { Counter } from './models/counter.js';
 export { Map, type SetOptions } from './models/map.js';
+/**
+ * `RedisMap` is the same class as {@link Map} (`RedisMap === Map`), under a name that does not
+ * shadow JavaScript's global `Map` where it is imported: `import { RedisMap } from 'redisext'`.
+ * `Map` stays exported, as the Python ancestor names it.
+ */
+export { Map as RedisMap } from './models/map.js';
 export { HashMap, type HashSetOptions } from './models/hash-map.js';
 export { Pool } from './models/pool.js';
 export {
@@ -44,16 +52,13 @@ export {
   type CacheSetOptions,
   type GetOrSetOptions,
   type CacheScanOptions,
+  type CacheClearOptions,
   type CacheStats,
-} from './models/cache.js';
-export {
-  Lock,
-  LockError,
-  LockNotAcquiredError,
-  LockLostError,
-  type LockOptions,
-} from './models/lock.js';
+} from './models/cache/index.js';
+export { Lock, type LockOptions } from './models/lock/lock.js';
+export { LockError, LockNotAcquiredError, LockLostError } from './models/lock/errors.js';
 export { Batch, Queued, type Batched, type BatchResults, type RawOptions } from './batch/batch.js';
+export type { BatchOperation, DirectOnly } from './batch/types.js';
 export type { BatchBuilder, PipelineOptions, WatchOptions } from './batch/run.js';
 export { WatchSession } from './batch/watch-session.js';
 export { serializer } from './serializers/index.js';
@@ -77,4 +82,5 @@ export {
   WatchConflictError,
   WrongTypeError,
   type ErrorContext,
+  type Outcome,
 } from './core/errors.js';

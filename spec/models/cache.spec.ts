@@ -1,19 +1,22 @@
 import { expect } from 'chai';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { slotOf } from '../../src/core/slot.js';
-import { Cache } from '../../src/models/cache.js';
 import { sideKey } from '../../src/core/keys.js';
+import { Namespace } from '../../src/models/namespace.js';
 import {
   ArgumentError,
+  Cache,
   ConfigError,
   EncodeError,
   KeyError,
+  Model,
   serializer,
   WrongTypeError,
   type Connection,
   type Serializer,
 } from '../../src/index.js';
-import { modelClass, rejects, serializerCases, uniq } from '../support/helpers.js';
+import { connectionTo, raw, rejects, serializerCases, uniq } from '../support/helpers.js';
+import { spawnServer } from '../support/topology.js';
 import {
   commandCalls,
   onEachTopology,
@@ -71,16 +74,44 @@ onEachTopology('Cache', (target) => {
   interface CacheConfig {
     ser?: Serializer<unknown>;
     conn?: typeof Connection;
-    prefix?: string;
-    key?: string;
+    /** The class PREFIX: default 'app'; null for none. */
+    prefix?: string | null;
+    /** The class KEY: default a unique name; null for none. */
+    key?: string | null;
     ttl?: number;
   }
+  /** A Cache subclass named `Cache` (errors name it), configured by static fields. */
   function cacheOf<T>(config: CacheConfig = {}) {
-    const key = config.key ?? uniq('users');
-    return class extends modelClass(Cache<T>, config.conn ?? Main, config.ser) {
-      static override PREFIX = config.prefix ?? 'app';
+    const key = config.key === null ? undefined : (config.key ?? uniq('users'));
+    const prefix = config.prefix === null ? undefined : (config.prefix ?? 'app');
+    const Configured = class extends Cache<T> {
+      static override CONNECTION = config.conn ?? Main;
+      static override SERIALIZER = config.ser;
+      static override PREFIX = prefix;
       static override KEY = key;
       static override TTL = config.ttl;
+    };
+    Object.defineProperty(Configured, 'name', { value: 'Cache' });
+    return Configured;
+  }
+
+  /**
+   * A database a spec may empty: on a standalone target, a server of its own (never REDIS_URL's);
+   * on the cluster, the cluster this run spawned. `rawAll` sends to every master.
+   */
+  async function ownDatabase(): Promise<{
+    connection: typeof Connection;
+    raw: (...args: string[]) => Promise<unknown>;
+    rawAll: (...args: string[]) => Promise<unknown[]>;
+  }> {
+    if (target().kind === 'cluster') {
+      return { connection: target().connection(), raw: target().raw, rawAll: target().rawAll };
+    }
+    const server = await spawnServer();
+    return {
+      connection: connectionTo(server),
+      raw: (...args) => raw(server, ...args),
+      rawAll: async (...args) => [await raw(server, ...args)],
     };
   }
 
@@ -148,14 +179,26 @@ onEachTopology('Cache', (target) => {
       expect(() => values.has(undefined as unknown as string)).to.throw(KeyError);
     });
 
-    it('namespace-level key operations throw a KeyError pointing to the entry ones', async () => {
+    it('has no key operations of its own: a cache is a namespace, not a key', () => {
       const users = new (cacheOf<string>())();
-      expect(() => users.delete()).to.throw(KeyError, /clear\(\)/);
-      expect(() => users.exists()).to.throw(KeyError, /entry id/);
-      expect(() => users.expire(10)).to.throw(KeyError, /pexpire/);
-      expect(() => users.ttl()).to.throw(KeyError, /pttl/);
-      expect(() => users.persist()).to.throw(KeyError);
-      expect(() => users.rename('other')).to.throw(KeyError);
+      expect(users).to.be.instanceOf(Namespace);
+      expect(users).to.not.be.instanceOf(Model);
+      // @ts-expect-error -- a namespace has no time to live: pexpire(id, ms) per entry
+      expect(users.expire).to.equal(undefined);
+      // @ts-expect-error -- pttl(id) per entry
+      expect(users.ttl).to.equal(undefined);
+      // @ts-expect-error -- set(id, value, { ttl: Infinity }) per entry
+      expect(users.persist).to.equal(undefined);
+      // @ts-expect-error -- a namespace cannot be renamed as one key
+      expect(users.rename).to.equal(undefined);
+      for (const method of ['expire', 'ttl', 'persist', 'rename']) {
+        expect(method in users, method).to.equal(false);
+      }
+      // exists/delete are entry operations: the id is required.
+      // @ts-expect-error -- delete() needs an entry id (clear() removes every entry)
+      expect(() => users.delete()).to.throw(KeyError, /id/);
+      // @ts-expect-error -- exists() needs an entry id
+      expect(() => users.exists()).to.throw(KeyError, /id/);
     });
 
     it('entry operations also run inside a pipeline; multi-step ones refuse', async () => {
@@ -197,6 +240,155 @@ onEachTopology('Cache', (target) => {
         expect((error as Error).message).to.match(/pipeline/);
       }
       expect(await target().raw('EXISTS', `${users.key}:x`)).to.equal(0);
+    });
+  });
+
+  describe('namespaces', () => {
+    it('a PREFIX alone is the namespace: entries at PREFIX:id; keys and clear stay inside it', async () => {
+      const prefix = uniq('cache');
+      const Plain = cacheOf<string>({ prefix, key: null });
+      const cache = new Plain();
+      expect(cache.key).to.equal(prefix);
+      expect(cache.namespaced).to.equal(true);
+      const decoys = [prefix, `${prefix}2:x`, `${prefix}x`];
+      for (const decoy of decoys) await target().raw('SET', decoy, 'decoy');
+      expect(await cache.set('42', 'v', { ttl: 60_000 })).to.equal(true);
+      expect(await target().raw('GET', `${prefix}:42`)).to.equal('v');
+      expect(await cache.get(42)).to.equal('v');
+      expect(await cache.pttl('42')).to.be.within(1, 60_000);
+      expect(await cache.getOrSet('7', () => 'computed')).to.equal('computed');
+      expect(await target().raw('GET', `${prefix}:7`)).to.equal('computed');
+      expect(cache.stats).to.deep.equal({ hits: 1, misses: 1 });
+      // A name given to the constructor goes after the PREFIX; namespaces nest.
+      const eu = new Plain('eu');
+      expect(eu.key).to.equal(`${prefix}:eu`);
+      await eu.set('1', 'eu');
+      expect(await target().raw('GET', `${prefix}:eu:1`)).to.equal('eu');
+      expect(await eu.keys()).to.deep.equal(['1']);
+      expect(eu.stats).to.deep.equal({ hits: 0, misses: 0 });
+      expect((await cache.keys()).sort()).to.deep.equal(['42', '7', 'eu:1']);
+      expect(await cache.clear()).to.equal(3);
+      expect(await cache.keys()).to.deep.equal([]);
+      for (const decoy of decoys) expect(await target().raw('GET', decoy), decoy).to.equal('decoy');
+    });
+
+    it('a name alone is the namespace: static KEY or the constructor argument, without PREFIX', async () => {
+      const name = uniq('users');
+      const Named = cacheOf<string>({ prefix: null, key: name });
+      const users = new Named();
+      expect(users.key).to.equal(name);
+      await users.set('a', '1');
+      expect(await target().raw('GET', `${name}:a`)).to.equal('1');
+      expect(await users.keys()).to.deep.equal(['a']);
+      const other = uniq('other');
+      const byArgument = new (cacheOf<string>({ prefix: null, key: null }))(other);
+      expect(byArgument.key).to.equal(other);
+      await byArgument.set('b', '2');
+      expect(await target().raw('GET', `${other}:b`)).to.equal('2');
+      expect(await byArgument.clear()).to.equal(1);
+      expect(() => new Named('')).to.throw(KeyError, /empty/);
+      expect(() => new Named(7 as unknown as string)).to.throw(KeyError, /string/);
+    });
+
+    it('without PREFIX or KEY an entry key is its id; keys(match) and scan() walk the database', async () => {
+      const Bare = cacheOf<unknown>({ prefix: null, key: null, ser: serializer.JSON });
+      const cache = new Bare();
+      expect(cache.key).to.equal('');
+      expect(cache.namespaced).to.equal(false);
+      const u = uniq('user');
+      expect(await cache.set(`${u}:123`, { n: 1 }, { ttl: 60_000 })).to.equal(true);
+      expect(await target().raw('GET', `${u}:123`)).to.equal('{"n":1}');
+      expect(await cache.get(`${u}:123`)).to.deep.equal({ n: 1 });
+      expect(await cache.has(`${u}:123`)).to.equal(true);
+      expect(await cache.pttl(`${u}:123`)).to.be.within(1, 60_000);
+      expect(await cache.pexpire(`${u}:123`, 30_000)).to.equal(true);
+      // Every key matching the glob is listed, whatever wrote it and whatever its type.
+      await target().raw('RPUSH', `${u}:list`, 'x');
+      await target().raw('SET', `other-${u}:1`, 'decoy');
+      expect((await cache.keys(`${u}:*`)).sort()).to.deep.equal([`${u}:123`, `${u}:list`]);
+      const scanned: string[] = [];
+      for await (const key of cache.scan({ match: `${u}:1*`, count: 100 })) scanned.push(key);
+      expect(scanned).to.deep.equal([`${u}:123`]);
+      expect(await cache.keys()).to.include.members([`${u}:123`, `${u}:list`, `other-${u}:1`]);
+      // getOrSet's helper keys sit beside the entry: {id}:computing while it computes.
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const computing = cache.getOrSet(`${u}:9`, async () => {
+        await gate;
+        return { n: 9 };
+      });
+      await sleep(50);
+      expect(await target().raw('EXISTS', markerOf(`${u}:9`))).to.equal(1);
+      release();
+      expect(await computing).to.deep.equal({ n: 9 });
+      expect(await target().raw('GET', `${u}:9`)).to.equal('{"n":9}');
+      expect(await target().raw('EXISTS', markerOf(`${u}:9`))).to.equal(0);
+      // Single-command operations still queue into a batch (routed by entry key on a cluster).
+      const [got, removed] = await Main.pipeline((p) => [
+        cache.in(p).get(`${u}:9`),
+        cache.in(p).delete(`${u}:123`),
+      ]);
+      expect([got, removed]).to.deep.equal([{ n: 9 }, true]);
+      expect(await target().raw('EXISTS', `${u}:123`)).to.equal(0);
+      expect(cache.stats).to.deep.equal({ hits: 2, misses: 1 });
+      expect(new Bare().stats).to.deep.equal(cache.stats);
+    });
+
+    it('clear() without a namespace demands { wholeDatabase: true }; with one, refuses it; nothing sent', async () => {
+      const bare = new (cacheOf<string>({ prefix: null, key: null }))();
+      const kept = uniq('kept');
+      await bare.set(kept, 'v');
+      const users = new (cacheOf<string>())();
+      await users.set('a', '1');
+      const walks = await totalCalls(target(), 'scan', 'unlink');
+      expect(() => bare.clear()).to.throw(ArgumentError, /no namespace.*wholeDatabase/);
+      expect(() => bare.clear({ count: 10 })).to.throw(ArgumentError, /wholeDatabase/);
+      expect(() => bare.clear({ wholeDatabase: false })).to.throw(ArgumentError, /wholeDatabase/);
+      expect(() => users.clear({ wholeDatabase: true })).to.throw(ArgumentError, /namespace/);
+      expect(await totalCalls(target(), 'scan', 'unlink')).to.equal(walks);
+      expect(await target().raw('GET', kept)).to.equal('v');
+      expect(await users.get('a')).to.equal('1');
+      expect(await users.clear({ wholeDatabase: false })).to.equal(1);
+    });
+
+    it('clear({ wholeDatabase: true }) removes every key of the database, of any type, on every master', async function () {
+      this.timeout(30_000);
+      const db = await ownDatabase();
+      const bare = new (cacheOf<string>({ prefix: null, key: null, conn: db.connection }))();
+      const ids = Array.from({ length: 60 }, (_, i) => `k${i}`);
+      for (const id of ids) await bare.set(id, 'v');
+      await db.raw('RPUSH', 'a-list', 'x');
+      await db.raw('HSET', 'a-hash', 'f', 'v');
+      const sizes = (await db.rawAll('DBSIZE')).map(Number);
+      const before = sizes.reduce((a, b) => a + b, 0);
+      expect(before).to.be.at.least(ids.length + 2);
+      for (const [master, n] of sizes.entries()) expect(n, `master ${master}`).to.be.above(0);
+      const removed = await bare.clear({ wholeDatabase: true, count: 10 });
+      // Keys with a ttl (other specs' on the shared cluster) may expire meanwhile: not counted.
+      expect(removed).to.be.within(ids.length + 2, before);
+      if (target().kind === 'standalone') expect(removed).to.equal(ids.length + 2);
+      expect((await db.rawAll('DBSIZE')).map(Number)).to.deep.equal(Array(sizes.length).fill(0));
+      expect(await bare.keys()).to.deep.equal([]);
+    });
+
+    it('subclasses keep their #private members on batch and entry copies', async () => {
+      class Tagged extends Cache<string> {
+        static override CONNECTION = Main;
+        static override PREFIX = 'app';
+        static override KEY = uniq('tagged');
+        readonly #tag = '#';
+        put(id: string, value: string): Promise<boolean> {
+          return this.set(id, `${this.#tag}${value}`);
+        }
+      }
+      const tagged = new Tagged();
+      const [stored, value] = await Main.pipeline((p) => [
+        tagged.in(p).put('a', 'x'),
+        tagged.in(p).get('a'),
+      ]);
+      expect([stored, value]).to.deep.equal([true, '#x']);
+      expect(await tagged.fromMaster().put('b', 'y')).to.equal(true);
+      expect(await target().raw('GET', `${tagged.key}:b`)).to.equal('#y');
     });
   });
 

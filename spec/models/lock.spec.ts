@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ArgumentError, ConfigError, type Connection, WrongTypeError } from '../../src/index.js';
 import { slotOf } from '../../src/core/slot.js';
-import { Lock, LockError, LockLostError, LockNotAcquiredError } from '../../src/models/lock.js';
+import { Lock } from '../../src/models/lock/lock.js';
+import { LockError, LockLostError, LockNotAcquiredError } from '../../src/models/lock/errors.js';
 import { eventually, rejects, uniq } from '../support/helpers.js';
 import { commandCalls, onEachTopology, protocolsNamed, type Target } from '../support/targets.js';
 

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import {
+  ArgumentError,
   ConfigError,
   type Connection,
   Counter,
@@ -13,6 +14,8 @@ import {
   WrongTypeError,
 } from '../../src/index.js';
 import { slotOf } from '../../src/core/slot.js';
+import { countArg, integerArg, msArg } from '../../src/models/args.js';
+import { Handle } from '../../src/models/handle.js';
 import { rejects, uniq } from '../support/helpers.js';
 import { clientsNamed, onEachTopology } from '../support/targets.js';
 
@@ -181,6 +184,58 @@ onEachTopology('Model', (target) => {
     });
   });
 
+  describe('handles and their copies', () => {
+    it('a Model is a Handle with the key operations; a user subclass keeps working', async () => {
+      class Hits extends Counter {
+        static override CONNECTION = Main;
+      }
+      const hits = new Hits(uniq('hits'));
+      expect(hits).to.be.instanceOf(Handle);
+      for (const method of ['exists', 'delete', 'expire', 'ttl', 'persist', 'rename']) {
+        expect(typeof (hits as unknown as Record<string, unknown>)[method], method).to.equal(
+          'function',
+        );
+      }
+      expect(await hits.incr(3)).to.equal(3);
+      expect(await hits.expire(60)).to.equal(true);
+      expect(await hits.ttl()).to.be.within(59, 60);
+    });
+
+    it('copies made by in(batch) and fromMaster() are constructed: #private members work on them', async () => {
+      class Stepper extends Counter {
+        static override CONNECTION = Main;
+        /** An ordinary field: its value is copied onto the copies. */
+        step = 1;
+        /** A #private field: it exists on a copy as the constructor initialises it. */
+        #calls = 0;
+        bump(): Promise<number> {
+          this.#calls += 1;
+          return this.incr(this.#by());
+        }
+        get calls(): number {
+          return this.#calls;
+        }
+        #by(): number {
+          return this.step;
+        }
+      }
+      // Stepper has no KEY: a copy, constructed without arguments, must not ask for one.
+      const stepper = new Stepper(uniq('step'));
+      stepper.step = 5;
+      const batched = await Main.pipeline((p) => {
+        const copy = stepper.in(p);
+        return [copy.bump(), copy.bump()];
+      });
+      expect(batched).to.deep.equal([5, 10]);
+      const master = stepper.fromMaster();
+      expect(master).to.be.instanceOf(Stepper);
+      expect(master.key).to.equal(stepper.key);
+      expect(await master.bump()).to.equal(15);
+      expect([stepper.calls, master.calls]).to.deep.equal([0, 1]);
+      expect(await new Stepper(stepper.key).get()).to.equal(15);
+    });
+  });
+
   describe('errors name the model and the key', () => {
     it('wrong Redis type', async () => {
       const key = uniq();
@@ -218,5 +273,47 @@ onEachTopology('Model', (target) => {
       expect(error.message).to.include('Json').and.include(key);
       expect(await target().raw('GET', key)).to.equal('{not json');
     });
+  });
+});
+
+describe('argument checks (models/args)', () => {
+  const context = { model: 'Hits', key: 'app:hits' };
+
+  it('integerArg: safe integers only, as Redis reads them', () => {
+    expect(integerArg(-7, 'by', context)).to.equal('-7');
+    expect(() => integerArg(1.5, 'by', context)).to.throw(
+      ArgumentError,
+      /by must be a safe integer/,
+    );
+    expect(() => integerArg(2 ** 53, 'by', context)).to.throw(ArgumentError);
+  });
+
+  it('msArg: positive integers of milliseconds', () => {
+    expect(msArg(250, 'ttl', context)).to.equal('250');
+    for (const bad of [0, -1, 1.5, NaN, Infinity]) {
+      expect(() => msArg(bad, 'ttl', context), String(bad)).to.throw(ArgumentError, /milliseconds/);
+    }
+  });
+
+  it('countArg: one rule for counts, non-negative by default, positive with min 1', () => {
+    expect(countArg(0, 'count', context)).to.equal(0);
+    expect(countArg(3, 'offset', context)).to.equal(3);
+    expect(() => countArg(-1, 'size', context)).to.throw(
+      ArgumentError,
+      /size must be a non-negative integer/,
+    );
+    expect(() => countArg(0, 'count', context, 1)).to.throw(ArgumentError, /positive integer/);
+    expect(countArg(1, 'count', context, 1)).to.equal(1);
+    const error = (() => {
+      try {
+        countArg(2.5, 'count', context);
+      } catch (caught) {
+        return caught as ArgumentError;
+      }
+      throw new Error('no error');
+    })();
+    expect(error.model).to.equal('Hits');
+    expect(error.key).to.equal('app:hits');
+    expect(error.message).to.include('Hits "app:hits"');
   });
 });

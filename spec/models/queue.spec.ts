@@ -2,14 +2,28 @@ import { expect } from 'chai';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   ArgumentError,
+  ConfigError,
   DecodeError,
   EncodeError,
+  Model,
   serializer,
   WrongTypeError,
+  type BlockingPopOptions,
+  type ConsumeOptions,
   type Connection,
   type Serializer,
 } from '../../src/index.js';
+import type { DirectOnly } from '../../src/batch/types.js';
+import { integer } from '../../src/core/decoders.js';
+import { sideKey } from '../../src/core/keys.js';
+import {
+  blockingPop,
+  consume,
+  type BlockingCommand,
+  type BlockingHost,
+} from '../../src/models/blocking-pop.js';
 import { Queue } from '../../src/models/queue.js';
+import { nullable } from '../../src/models/values.js';
 import { eventually, modelClass, rejects, serializerCases, uniq } from '../support/helpers.js';
 import {
   blockedIds,
@@ -17,6 +31,7 @@ import {
   clientsNamed,
   commandCalls,
   expectEachItemOnce,
+  expectPopAborts,
   expectPopLeavesConnectionFree,
   onEachTopology,
   sharedConnections,
@@ -376,5 +391,175 @@ onEachTopology('Queue', (target) => {
       Array.from({ length: 20 }, (_, i) => on(connections[i % connections.length])),
       (items) => producer.push(...items),
     );
+  });
+});
+
+/**
+ * A tiny model built on the shared blocking pop, as a reliable queue would be: a list whose pops
+ * do not remove the oldest item but move it to an in-flight list (`LMOVE`, blocking: `BLMOVE`,
+ * whose reply is the moved element itself), where it stays until handled. All it writes of the
+ * blocking part is the command and how to read its reply.
+ */
+class InFlightList<T = string> extends Model {
+  /** The in-flight list, in the slot of the main key. */
+  get inflight(): string {
+    return sideKey(this.key, 'inflight');
+  }
+
+  push(...items: T[]): Promise<number> {
+    return this.write(['LPUSH', this.key, ...items.map((item) => this.encode(item))], integer);
+  }
+
+  pop(options: BlockingPopOptions): DirectOnly<T | null>;
+  pop(): Promise<T | null>;
+  pop(options?: BlockingPopOptions): Promise<T | null> {
+    if (options === undefined) {
+      const args = ['LMOVE', this.key, this.inflight, 'RIGHT', 'LEFT'];
+      return this.write(args, nullable(this.serializer as Serializer<T>));
+    }
+    return blockingPop(this.#host, this.#take, options);
+  }
+
+  consume(options?: ConsumeOptions): AsyncGenerator<T, void, undefined> {
+    return consume(this.#host, this.#take, options);
+  }
+
+  size(): Promise<number> {
+    return this.read(['LLEN', this.key], integer);
+  }
+
+  get #take(): BlockingCommand<T> {
+    const { key, inflight } = this;
+    const ser = this.serializer as Serializer<T>;
+    return {
+      command: (timeout) => ['BLMOVE', key, inflight, 'RIGHT', 'LEFT', timeout],
+      value: (reply) => ser.decode(reply as string | Buffer),
+    };
+  }
+
+  get #host(): BlockingHost {
+    return {
+      key: this.key,
+      modelName: this.modelName,
+      run: (fn) => this.blocking(fn),
+      decode: (decode, reply) => this.decodeWith(decode, reply),
+      direct: (operation) => this.direct(operation),
+    };
+  }
+}
+
+onEachTopology('a BLMOVE model on the shared blocking pop', (target) => {
+  let Main: NamedConnection;
+  let Other: NamedConnection;
+  before(() => {
+    Main = target().namedConnection();
+    Other = target().namedConnection();
+  });
+
+  const listOn = <T>(connection: typeof Connection, ser?: Serializer<unknown>) =>
+    modelClass(InFlightList<T>, connection, ser, 'Tasks');
+  const inflight = (list: InFlightList<unknown>) =>
+    target().raw('LRANGE', list.inflight, '0', '-1');
+
+  it('pop({ timeout }) moves the oldest item to the in-flight list; null after its timeout', async () => {
+    const list = new (listOn<string>(Main))(uniq());
+    await list.push('a', 'b');
+    expect(await list.pop({ timeout: 1000 })).to.equal('a');
+    expect(await list.pop()).to.equal('b');
+    const started = Date.now();
+    expect(await list.pop({ timeout: 120 })).to.equal(null);
+    expect(Date.now() - started).to.be.within(80, 4000);
+    expect(await inflight(list)).to.deep.equal(['b', 'a']);
+    expect(await list.size()).to.equal(0);
+    await rejects(() => list.pop({ timeout: -1 }), ArgumentError, /milliseconds/);
+  });
+
+  it('waits for an item pushed later, on a dedicated connection; batches refuse it', async () => {
+    const list = new (listOn<string>(Main))(uniq());
+    await expectPopLeavesConnectionFree(target(), Main, list, (key, item) =>
+      target().raw('LPUSH', key, item),
+    );
+    expect(await inflight(list)).to.deep.equal(['x']);
+    await rejects(
+      // @ts-expect-error -- a blocking pop is not batchable: refused by the types too
+      () => Main.pipeline((p) => [list.in(p).pop({ timeout: 10 })]),
+      ConfigError,
+      /pop\(\{ timeout \}\) cannot run inside a pipeline/,
+    );
+  });
+
+  it('an abort rejects with its reason (CLIENT UNBLOCK) and never loses a racing item', async () => {
+    const Conn = target().namedConnection();
+    await expectPopAborts(target(), Conn, new (listOn<string>(Conn))(uniq()), new Error('stop'));
+    const total = async () => (await unblockCalls(target())).reduce((sum, n) => sum + n, 0);
+    const unblocks = await total();
+    let aborted = 0;
+    for (let round = 0; round < 12; round++) {
+      const list = new (listOn<string>(Main))(uniq());
+      const controller = new AbortController();
+      const outcome = list.pop({ timeout: 0, signal: controller.signal }).then(
+        (item) => item,
+        (error: Error) => error,
+      );
+      await eventually(async () => (await blockedNamed(target(), Main.clientName)) >= 1);
+      const push = () => new (listOn<string>(Other))(list.key).push(`item-${round}`);
+      if (round % 3 === 0) {
+        // Abort first: the pop gives up, and the later push stays queued.
+        controller.abort();
+        await outcome;
+        await push();
+      } else {
+        // Push and abort at (nearly) the same time: either outcome, but no loss.
+        const pushed = push();
+        if (round % 3 === 2) await sleep(0);
+        controller.abort();
+        await pushed;
+      }
+      const result = await outcome;
+      if (result instanceof Error) {
+        aborted++;
+        expect(result.name).to.equal('AbortError');
+        expect(await list.size(), 'an aborted pop leaves the item queued').to.equal(1);
+        expect(await inflight(list)).to.deep.equal([]);
+      } else {
+        expect(result).to.equal(`item-${round}`);
+        expect(await list.size()).to.equal(0);
+        expect(await inflight(list)).to.deep.equal([result]);
+      }
+      await eventually(async () => (await blockedNamed(target(), Main.clientName)) === 0);
+    }
+    expect(aborted).to.be.at.least(4);
+    // Each wait was ended by CLIENT UNBLOCK (at least those aborted before the push).
+    expect((await total()) - unblocks).to.be.at.least(4);
+  });
+
+  it('consume() moves items one by one on one connection until its signal aborts', async () => {
+    const Conn = target().namedConnection();
+    const list = new (listOn<number>(Conn, serializer.JSON))(uniq());
+    await list.push(1, 2);
+    const controller = new AbortController();
+    const got: number[] = [];
+    const consuming = (async () => {
+      for await (const item of list.consume({ signal: controller.signal })) got.push(item);
+    })();
+    await eventually(() => got.length === 2);
+    await eventually(async () => (await blockedNamed(target(), Conn.clientName)) === 1);
+    const [blocked] = await blockedIds(target(), Conn.clientName);
+    await new (listOn<number>(Other, serializer.JSON))(list.key).push(3);
+    await eventually(() => got.length === 3);
+    expect(await blockedIds(target(), Conn.clientName)).to.deep.equal([blocked]);
+    controller.abort();
+    await consuming;
+    expect(got).to.deep.equal([1, 2, 3]);
+    expect(await inflight(list)).to.deep.equal(['3', '2', '1']);
+    await eventually(async () => (await blockedNamed(target(), Conn.clientName)) === 0);
+  });
+
+  it('a value its reader cannot decode is a DecodeError naming the model (the item was moved)', async () => {
+    const list = new (listOn<unknown>(Main, serializer.JSON))(uniq());
+    await target().raw('LPUSH', list.key, 'not json');
+    const error = await rejects(() => list.pop({ timeout: 1000 }), DecodeError, /Tasks/);
+    expect(error.key).to.equal(list.key);
+    expect(await inflight(list)).to.deep.equal(['not json']);
   });
 });

@@ -104,6 +104,18 @@ onEachTopology('Stack', (target) => {
     await rejects(() => s.items(), WrongTypeError);
   });
 
+  it('consume() takes the newest item first (BLPOP) until none came for its timeout', async () => {
+    const s = new (stackWith<string>())(uniq());
+    await s.push('a', 'b', 'c');
+    const got: string[] = [];
+    for await (const item of s.consume({ timeout: 100 })) {
+      got.push(item);
+      if (got.length === 1) await s.push('d');
+    }
+    expect(got).to.deep.equal(['c', 'd', 'b', 'a']);
+    expect(await s.size()).to.equal(0);
+  });
+
   describe('blocking pop', () => {
     it('returns an item pushed later by another connection (BLPOP)', async () => {
       const S = stackWith<string>();

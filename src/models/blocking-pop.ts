@@ -1,13 +1,16 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CommandOrigin, RedisArg } from '../core/command.js';
-import type { RedisClient } from '../transport/endpoint.js';
-import { ArgumentError } from '../core/errors.js';
 import { integer } from '../core/decoders.js';
-import type { Model } from './model.js';
+import { ArgumentError } from '../core/errors.js';
+import type { RedisClient } from '../transport/endpoint.js';
+import type { DirectOnly } from '../batch/types.js';
 
 /**
- * Blocking pops (BRPOP, BLPOP, BZPOPMIN) for the queue models: a timeout in milliseconds, an
- * abort that never loses an item, and a consuming loop on one dedicated connection.
+ * Blocking pops, written once for every model that waits for an item (Queue and Stack with
+ * BRPOP/BLPOP, PriorityQueue with BZPOPMIN, a BLMOVE-based queue...): a model describes its
+ * blocking command and how to read a value out of its reply ({@link BlockingCommand}); this
+ * module does the rest: the timeout in milliseconds, an abort that never loses an item, and a
+ * consuming loop on one dedicated connection.
  *
  * Aborting a blocked command by closing its connection could drop an item the server had just
  * popped and not yet delivered. So an abort first asks the server to end the wait with
@@ -44,21 +47,42 @@ export interface ConsumeOptions {
   timeout?: number;
 }
 
-/** What a model lends these helpers: its dedicated connections. */
+/**
+ * How a model pops with a blocking command: what to send, and what a reply holds. A nil reply
+ * always means that nothing was taken (the timeout ran out, or an abort ended the wait).
+ *
+ * @typeParam V - what one pop yields (an item, an item with its priority...).
+ *
+ * @example
+ * A list whose pops move each item to an in-flight list (`BLMOVE`):
+ * ```ts
+ * const take: BlockingCommand<string> = {
+ *   command: (timeout) => ['BLMOVE', key, inflight, 'RIGHT', 'LEFT', timeout],
+ *   value: (reply) => String(reply), // the moved element
+ * };
+ * ```
+ */
+export interface BlockingCommand<V> {
+  /**
+   * The whole command of one blocking pop, name first, given its timeout argument: Redis'
+   * decimal seconds (`"1.5"`), `"0"` for no limit. E.g. `(t) => ['BRPOP', key, t]`.
+   */
+  command(timeout: string): RedisArg[];
+  /**
+   * The value of a reply that is not nil, decoded: e.g. the item of BRPOP's `[key, item]`.
+   * What it throws becomes a {@link DecodeError} naming the model (the item was taken).
+   */
+  value(reply: unknown): V;
+}
+
+/** What a model lends to its blocking pops: its key and name, and its protected helpers. */
 export interface BlockingHost extends CommandOrigin {
-  /** Runs `fn` on a dedicated connection (`Model.blocking`, without a signal). */
+  /** Runs `fn` on a dedicated connection to the master (`Model.blocking`, without a signal). */
   run<T>(fn: (client: RedisClient) => Promise<T>): Promise<T>;
-}
-
-/** The blocking host of a model; `run` is its (protected) `blocking`. */
-export function hostOf(model: Model, run: BlockingHost['run']): BlockingHost {
-  return { key: model.key, modelName: model.modelName, run };
-}
-
-/** The value of a `BRPOP`/`BLPOP` reply (`[key, value]` in RESP2 and RESP3), or null. */
-export function listPopValue(reply: unknown): string | Buffer | null {
-  if (reply === null || reply === undefined) return null;
-  return (reply as Array<string | Buffer>)[1];
+  /** Decodes a reply obtained outside a command run, errors typed (`Model.decodeWith`). */
+  decode<R>(decode: (reply: unknown) => R, reply: unknown): R;
+  /** Throws a {@link ConfigError} when the model queues into a batch (`Model.direct`). */
+  direct(operation: string): void;
 }
 
 /**
@@ -74,6 +98,112 @@ export function timeoutArg(origin: CommandOrigin, ms: unknown, name = 'timeout')
     );
   }
   return ms === 0 ? '0' : String(ms / 1000);
+}
+
+/** Whether a reply is nil: nothing was taken. */
+function nil(reply: unknown): boolean {
+  return reply === null || reply === undefined;
+}
+
+/**
+ * Takes one value, waiting up to `options.timeout` ms for it, with `blocking` on a dedicated
+ * connection. Refuses, synchronously, a handle that queues into a batch and a bad timeout
+ * (nothing is sent then).
+ *
+ * @returns the value, or null when none came in time.
+ * @throws `signal.reason` when the signal aborts and nothing was taken (at once, without
+ * connecting, when it is already aborted); a value taken meanwhile is returned instead.
+ */
+export function blockingPop<V>(
+  host: BlockingHost,
+  blocking: BlockingCommand<V>,
+  options: BlockingPopOptions,
+): DirectOnly<V | null> {
+  host.direct('pop({ timeout })'); // synchronously: a batch gets an error, not a rejection
+  const args = blocking.command(timeoutArg(host, options.timeout));
+  return popOnce(host, args, options.signal).then((reply) =>
+    nil(reply) ? null : host.decode((r) => blocking.value(r), reply),
+  ) as DirectOnly<V | null>;
+}
+
+/**
+ * Takes values as they come, with `blocking` in a loop on ONE dedicated connection held for the
+ * whole iteration. Refuses, synchronously, a handle that queues into a batch and a bad timeout.
+ *
+ * The iteration completes when `signal` aborts (also before it started: then nothing is sent),
+ * when no value came for `timeout` ms (if given and not 0), or when the consumer leaves its
+ * `for await` loop. The connection then goes back to the pool, or is closed after an abort.
+ * Connection errors and values that cannot be decoded end the iteration with the error.
+ */
+export function consume<V>(
+  host: BlockingHost,
+  blocking: BlockingCommand<V>,
+  options: ConsumeOptions = {},
+): AsyncGenerator<V, void, undefined> {
+  host.direct('consume()');
+  const timeout = options.timeout === undefined ? '0' : timeoutArg(host, options.timeout);
+  const args = blocking.command(timeout);
+  const idleEnds = timeout !== '0';
+  const signal = options.signal;
+  return (async function* pops(): AsyncGenerator<V, void, undefined> {
+    if (signal?.aborted) return;
+    let held: Lease;
+    try {
+      held = await lease(host);
+    } catch (error) {
+      if (signal?.aborted) return;
+      throw error;
+    }
+    let failure: unknown;
+    try {
+      while (!signal?.aborted) {
+        let reply: unknown;
+        try {
+          reply = await send(held.client, args, signal);
+        } catch (error) {
+          if (!signal?.aborted) failure = error;
+          return;
+        }
+        if (nil(reply)) {
+          if (idleEnds) return;
+          continue;
+        }
+        yield host.decode((r) => blocking.value(r), reply);
+      }
+    } finally {
+      if (signal?.aborted) held.client.destroy();
+      await held.release(failure);
+    }
+  })();
+}
+
+/**
+ * One blocking command on a dedicated connection.
+ * @returns the raw reply (nil on timeout).
+ * @throws `signal.reason` when the signal aborted and nothing was taken (also when it was
+ * aborted before the call: then nothing is sent).
+ */
+async function popOnce(
+  host: BlockingHost,
+  args: RedisArg[],
+  signal: AbortSignal | undefined,
+): Promise<unknown> {
+  signal?.throwIfAborted();
+  let reply: unknown;
+  try {
+    reply = await host.run(async (client) => {
+      try {
+        return await send(client, args, signal);
+      } finally {
+        if (signal?.aborted) client.destroy();
+      }
+    });
+  } catch (error) {
+    if (signal?.aborted) throw signal.reason;
+    throw error;
+  }
+  if (nil(reply) && signal?.aborted) throw signal.reason;
+  return reply;
 }
 
 /** Server-side ids of the dedicated connections (asked once per connection). */
@@ -131,35 +261,6 @@ async function send(
   }
 }
 
-/**
- * One blocking pop on a dedicated connection.
- * @returns the raw reply (nil on timeout).
- * @throws `signal.reason` when the signal aborted and no item was taken (also when it was
- * aborted before the call: then nothing is sent).
- */
-export async function blockingPop(
-  host: BlockingHost,
-  args: RedisArg[],
-  signal: AbortSignal | undefined,
-): Promise<unknown> {
-  signal?.throwIfAborted();
-  let reply: unknown;
-  try {
-    reply = await host.run(async (client) => {
-      try {
-        return await send(client, args, signal);
-      } finally {
-        if (signal?.aborted) client.destroy();
-      }
-    });
-  } catch (error) {
-    if (signal?.aborted) throw signal.reason;
-    throw error;
-  }
-  if ((reply === null || reply === undefined) && signal?.aborted) throw signal.reason;
-  return reply;
-}
-
 /** A dedicated connection held for a while; `release` hands it back (or reports a failure). */
 interface Lease {
   readonly client: RedisClient;
@@ -186,52 +287,4 @@ function lease(host: BlockingHost): Promise<Lease> {
     });
     over.catch(reject);
   });
-}
-
-/**
- * Pops items one by one with the blocking command `args` (its timeout included) on ONE
- * dedicated connection kept for the whole iteration, decoding each reply with `decode`.
- *
- * The iteration completes when `signal` aborts (also before it started: then nothing is
- * sent), when a pop times out (`idleEnds`), or when the consumer leaves its `for await` loop.
- * The connection then goes back to the pool, or is closed after an abort. Connection errors
- * and values that cannot be decoded end the iteration with the error.
- */
-export function consume<T>(
-  host: BlockingHost,
-  args: RedisArg[],
-  options: { signal?: AbortSignal; idleEnds: boolean },
-  decode: (reply: unknown) => T,
-): AsyncGenerator<T, void, undefined> {
-  const { signal, idleEnds } = options;
-  return (async function* pops(): AsyncGenerator<T, void, undefined> {
-    if (signal?.aborted) return;
-    let held: Lease;
-    try {
-      held = await lease(host);
-    } catch (error) {
-      if (signal?.aborted) return;
-      throw error;
-    }
-    let failure: unknown;
-    try {
-      while (!signal?.aborted) {
-        let reply: unknown;
-        try {
-          reply = await send(held.client, args, signal);
-        } catch (error) {
-          if (!signal?.aborted) failure = error;
-          return;
-        }
-        if (reply === null || reply === undefined) {
-          if (idleEnds) return;
-          continue;
-        }
-        yield decode(reply);
-      }
-    } finally {
-      if (signal?.aborted) held.client.destroy();
-      await held.release(failure);
-    }
-  })();
 }

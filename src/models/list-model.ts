@@ -4,9 +4,7 @@ import type { Serializer } from '../serializers/serializer.js';
 import {
   blockingPop,
   consume,
-  hostOf,
-  listPopValue,
-  timeoutArg,
+  type BlockingCommand,
   type BlockingHost,
   type BlockingPopOptions,
   type ConsumeOptions,
@@ -65,18 +63,7 @@ export abstract class ListModel<T> extends Model {
   pop(): Promise<T | null>;
   pop(options?: BlockingPopOptions): Promise<T | null> {
     if (options === undefined) return this.write([`${this.popEnd}POP`, this.key], this.#item);
-    this.direct('pop({ timeout })'); // synchronously: a batch gets an error, not a rejection
-    const seconds = timeoutArg(this, options.timeout);
-    return this.#blockingPop(seconds, options.signal);
-  }
-
-  async #blockingPop(seconds: string, signal: AbortSignal | undefined): Promise<T | null> {
-    const reply = await blockingPop(
-      this.#host(),
-      [`B${this.popEnd}POP`, this.key, seconds],
-      signal,
-    );
-    return this.decodeWith(this.#item, listPopValue(reply));
+    return blockingPop(this.#host, this.#blockingCommand, options);
   }
 
   /**
@@ -97,16 +84,7 @@ export abstract class ListModel<T> extends Model {
    * ```
    */
   consume(options: ConsumeOptions = {}): AsyncGenerator<T, void, undefined> {
-    this.direct('consume()');
-    const seconds = options.timeout === undefined ? '0' : timeoutArg(this, options.timeout);
-    const idleEnds = options.timeout !== undefined && options.timeout > 0;
-    const decode = this.#item;
-    return consume(
-      this.#host(),
-      [`B${this.popEnd}POP`, this.key, seconds],
-      { signal: options.signal, idleEnds },
-      (reply) => this.decodeWith(decode, listPopValue(reply)) as T,
-    );
+    return consume(this.#host, this.#blockingCommand, options);
   }
 
   /** The next item `pop` would take, without taking it (`LINDEX`, O(1)); null when empty. */
@@ -129,7 +107,25 @@ export abstract class ListModel<T> extends Model {
     return this.read(['LRANGE', this.key, '0', '-1'], (reply) => decode(reply).reverse());
   }
 
-  #host(): BlockingHost {
-    return hostOf(this, (fn) => this.blocking(fn));
+  /** The blocking pop of the list: `BRPOP`/`BLPOP key timeout`, whose reply is `[key, item]`. */
+  get #blockingCommand(): BlockingCommand<T> {
+    const key = this.key;
+    const blocking = `B${this.popEnd}POP`;
+    const serializer = this.serializer as Serializer<T>;
+    return {
+      command: (timeout) => [blocking, key, timeout],
+      value: (reply) => serializer.decode((reply as Array<string | Buffer>)[1]),
+    };
+  }
+
+  /** What the blocking pops use of this model. */
+  get #host(): BlockingHost {
+    return {
+      key: this.key,
+      modelName: this.modelName,
+      run: (fn) => this.blocking(fn),
+      decode: (decode, reply) => this.decodeWith(decode, reply),
+      direct: (operation) => this.direct(operation),
+    };
   }
 }

@@ -4,8 +4,7 @@ import type { Serializer } from '../serializers/serializer.js';
 import {
   blockingPop,
   consume,
-  hostOf,
-  timeoutArg,
+  type BlockingCommand,
   type BlockingHost,
   type BlockingPopOptions,
   type ConsumeOptions,
@@ -25,17 +24,25 @@ export interface PriorityItem<T> {
 type Raw = string | Buffer;
 
 /**
- * A member and its score from `ZPOPMIN` (RESP3 `[m, s]` or `[[m, s]]`, RESP2 `[m, "s"]`, empty
- * `[]`) or from `BZPOPMIN` (`[key, m, s]`, nil on timeout), or null.
+ * The member and score of a `ZPOPMIN` reply (RESP3 `[m, s]` or `[[m, s]]`, RESP2 `[m, "s"]`,
+ * empty `[]`), or null.
  */
-function popped(reply: unknown, blocking: boolean): [Raw, unknown] | null {
+function popped(reply: unknown): [Raw, unknown] | null {
   if (reply === null || reply === undefined) return null;
   let pair = reply as unknown[];
-  if (blocking) pair = pair.slice(1);
-  else if (Array.isArray(pair[0])) pair = pair[0] as unknown[];
+  if (Array.isArray(pair[0])) pair = pair[0] as unknown[];
   if (pair.length < 2) return null;
   return [pair[0] as Raw, pair[1]];
 }
+
+/** A blocking pop's result: the item alone. */
+const itemOnly = <T>(item: T): T => item;
+
+/** A blocking pop's result: the item with its priority (the score, a string in RESP2). */
+const withPriority = <T>(item: T, score: unknown): PriorityItem<T> => ({
+  item,
+  priority: double(score) as number,
+});
 
 /**
  * A priority queue on a Redis sorted set whose score is the priority: `push` is `ZADD`, `pop`
@@ -66,11 +73,11 @@ export class PriorityQueue<T = string> extends Model {
     return nullable(this.serializer as Serializer<T>);
   }
 
-  /** Decodes a pop reply into item and priority. */
-  #popped(blocking: boolean): (reply: unknown) => PriorityItem<T> | null {
+  /** Decodes a `ZPOPMIN` reply into item and priority. */
+  get #popped(): (reply: unknown) => PriorityItem<T> | null {
     const serializer = this.serializer as Serializer<T>;
     return (reply) => {
-      const pair = popped(reply, blocking);
+      const pair = popped(reply);
       if (pair === null) return null;
       return { item: serializer.decode(pair[0]), priority: double(pair[1]) as number };
     };
@@ -127,10 +134,10 @@ export class PriorityQueue<T = string> extends Model {
   pop(): Promise<T | null>;
   pop(options?: BlockingPopOptions): Promise<T | null> {
     if (options === undefined) {
-      const decode = this.#popped(false);
+      const decode = this.#popped;
       return this.write(['ZPOPMIN', this.key], (reply) => decode(reply)?.item ?? null);
     }
-    return this.popWithPriority(options).then((popped) => (popped === null ? null : popped.item));
+    return blockingPop(this.#host, this.#bzpopmin(itemOnly), options);
   }
 
   /** Like {@link PriorityQueue.pop} with a timeout, with the item's priority (`BZPOPMIN`). */
@@ -138,18 +145,8 @@ export class PriorityQueue<T = string> extends Model {
   /** Like {@link PriorityQueue.pop}, with the item's priority (`ZPOPMIN`). */
   popWithPriority(): Promise<PriorityItem<T> | null>;
   popWithPriority(options?: BlockingPopOptions): Promise<PriorityItem<T> | null> {
-    if (options === undefined) return this.write(['ZPOPMIN', this.key], this.#popped(false));
-    this.direct('pop({ timeout })'); // synchronously: a batch gets an error, not a rejection
-    const seconds = timeoutArg(this, options.timeout);
-    return this.#blockingPop(seconds, options.signal);
-  }
-
-  async #blockingPop(
-    seconds: string,
-    signal: AbortSignal | undefined,
-  ): Promise<PriorityItem<T> | null> {
-    const reply = await blockingPop(this.#host(), ['BZPOPMIN', this.key, seconds], signal);
-    return this.decodeWith(this.#popped(true), reply);
+    if (options === undefined) return this.write(['ZPOPMIN', this.key], this.#popped);
+    return blockingPop(this.#host, this.#bzpopmin(withPriority), options);
   }
 
   /**
@@ -164,16 +161,7 @@ export class PriorityQueue<T = string> extends Model {
    * a {@link DecodeError} (the value was taken off the queue).
    */
   consume(options: ConsumeOptions = {}): AsyncGenerator<T, void, undefined> {
-    this.direct('consume()');
-    const seconds = options.timeout === undefined ? '0' : timeoutArg(this, options.timeout);
-    const idleEnds = options.timeout !== undefined && options.timeout > 0;
-    const decode = this.#popped(true);
-    return consume(
-      this.#host(),
-      ['BZPOPMIN', this.key, seconds],
-      { signal: options.signal, idleEnds },
-      (reply) => (this.decodeWith(decode, reply) as PriorityItem<T>).item,
-    );
+    return consume(this.#host, this.#bzpopmin(itemOnly), options);
   }
 
   /** The item with the lowest priority, without taking it (`ZRANGE 0 0`, O(log n)). */
@@ -207,7 +195,30 @@ export class PriorityQueue<T = string> extends Model {
     return this.write(['ZREM', this.key, this.encode(item)], positive);
   }
 
-  #host(): BlockingHost {
-    return hostOf(this, (fn) => this.blocking(fn));
+  /**
+   * The blocking pop of the queue: `BZPOPMIN key timeout`, whose reply is `[key, member, score]`
+   * (the score a string in RESP2); `value` makes the pop's result of the decoded item and score.
+   */
+  #bzpopmin<V>(value: (item: T, score: unknown) => V): BlockingCommand<V> {
+    const key = this.key;
+    const serializer = this.serializer as Serializer<T>;
+    return {
+      command: (timeout) => ['BZPOPMIN', key, timeout],
+      value: (reply) => {
+        const [, member, score] = reply as [Raw, Raw, unknown];
+        return value(serializer.decode(member), score);
+      },
+    };
+  }
+
+  /** What the blocking pops use of this model. */
+  get #host(): BlockingHost {
+    return {
+      key: this.key,
+      modelName: this.modelName,
+      run: (fn) => this.blocking(fn),
+      decode: (decode, reply) => this.decodeWith(decode, reply),
+      direct: (operation) => this.direct(operation),
+    };
   }
 }

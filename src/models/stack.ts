@@ -5,6 +5,9 @@ import { ListModel, type ListEnd } from './list-model.js';
  * from the head too (`LPOP`, blocking: `BLPOP`). The layout of the Python ancestor's Stack, so
  * both can share a stack. Each pop is one atomic command: an item goes to exactly one caller.
  *
+ * Blocking pops (`pop({ timeout })` and `consume()`, with `BLPOP`) wait on connections of their
+ * own, so a waiting worker never delays the other commands of its Connection.
+ *
  * @typeParam T - the item type, e.g. `Stack<Page>` with `serializer.JSON`.
  *
  * @example

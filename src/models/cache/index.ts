@@ -1,0 +1,15 @@
+/**
+ * The Cache model: the class (cache.ts) and its option types (types.ts); the steps live in
+ * get-or-set.ts, scan.ts, stats.ts and ttl.ts.
+ *
+ * @module
+ */
+export { Cache } from './cache.js';
+export type {
+  CacheClearOptions,
+  CacheId,
+  CacheScanOptions,
+  CacheSetOptions,
+  CacheStats,
+  GetOrSetOptions,
+} from './types.js';

@@ -1,0 +1,278 @@
+import type { Command, CommandOrigin, RedisArg } from '../core/command.js';
+import type { RedisClient } from '../transport/endpoint.js';
+import type { Script } from '../core/script.js';
+import type { Batch, Batched } from '../batch/batch.js';
+import type { WatchSession } from '../batch/watch-session.js';
+import type { Connection } from '../connection/connection.js';
+import { ConfigError, EncodeError, RedisextError, type ErrorContext } from '../core/errors.js';
+import { Raw } from '../serializers/raw.js';
+import type { Serializer } from '../serializers/serializer.js';
+import { finish } from '../core/reply.js';
+import type { Executor } from '../core/executor.js';
+import { connectionOf, routerOf, type ConnectionRef, type ModelStatics } from './config.js';
+import { integerArg, msArg } from './args.js';
+
+/**
+ * What a model's command helpers (`read`, `write`, `script`...) return: the operation's promise
+ * when the handle runs commands at once, its placeholder when it queues them into a batch.
+ * Model methods return it as it is. It has no usable `then`/`catch`/`finally`, so that chaining
+ * on it, which would break inside a batch, does not compile: an operation that needs the
+ * reply first (several round trips) calls `this.direct(...)` and uses `this.now(...)`.
+ */
+export interface Operation<R> extends Promise<R> {
+  then: never;
+  catch: never;
+  finally: never;
+}
+
+/** The handle a copy is being made of, and the copy's key, while the copy is constructed. */
+let template: { source: Handle; key: string } | undefined;
+
+/**
+ * What every model handle has, whatever it names in Redis (one key: `Model`; a namespace
+ * of keys: `Namespace`): its identity (`key`, `modelName`), where its commands go (the
+ * Connection's router, the master only, or a batch) and the command helpers its operations are
+ * written with. Creating a handle opens nothing and costs a few dozen bytes.
+ *
+ * Copies (`in(batch)`, `fromMaster()`, a namespace's members) are **constructed** with the
+ * handle's class (its constructors run without arguments; no key is asked for), then given the
+ * handle's own fields: the `#private` members of subclasses exist on them, so subclass methods
+ * work the same on a copy. A `#private` field holds what the constructor put there, not the
+ * original's value: state a copy must share goes in an ordinary field (an object, to share
+ * updates too).
+ */
+export abstract class Handle implements CommandOrigin {
+  /** The Connection class (or a DSN string). */
+  static CONNECTION?: ConnectionRef;
+  /** How values are stored; none = strings as they are. */
+  static SERIALIZER?: Serializer<unknown>;
+
+  /**
+   * The Redis key this handle names: a model's full key (`PREFIX:name`), or a namespace (the
+   * start of its members' keys; `''` for none).
+   */
+  readonly key!: string;
+  /** @internal where commands go; undefined = the Connection's router. */
+  protected readonly executor?: Executor;
+
+  /**
+   * @param identify - the key of a new handle, from its class's static configuration; it
+   * throws the configuration's errors (a {@link KeyError}...). Not called for a copy.
+   */
+  protected constructor(identify: (statics: ModelStatics) => string) {
+    const copying = template;
+    if (copying !== undefined && new.target === copying.source.constructor) {
+      // A copy: the subclass constructors run (creating their #private members) without
+      // checking arguments they did not get; the fields are copied after construction.
+      template = undefined;
+      (this as { key: string }).key = copying.key;
+      return;
+    }
+    (this as { key: string }).key = identify(this.constructor as ModelStatics);
+  }
+
+  /** The model class name (used in error messages). */
+  get modelName(): string {
+    return this.constructor.name;
+  }
+
+  /** The Connection class this model uses. */
+  get connection(): typeof Connection {
+    return connectionOf(this.constructor as ModelStatics);
+  }
+
+  /**
+   * A handle on the same key whose reads go to the master: read-your-writes for the calls made
+   * through it.
+   *
+   * @example
+   * ```ts
+   * await visitors.incr();
+   * await visitors.fromMaster().get(); // sees the increment even with replicas
+   * ```
+   */
+  fromMaster(): this {
+    const router = routerOf(this.constructor as ModelStatics);
+    return this.withExecutor({ run: (command) => router.run(command, true), queues: false });
+  }
+
+  /**
+   * This model's operations queued into a batch (`Connection.pipeline`/`transaction`, or the
+   * write phase of `Connection.watch`): each returns a placeholder for its result. With the
+   * read phase of a watch, operations run at once on the watching connection.
+   *
+   * @throws {@link ConfigError} when the batch belongs to another Connection class.
+   */
+  in(batch: Batch): Batched<this>;
+  in(session: WatchSession): this;
+  in(target: Batch | WatchSession): Batched<this> | this {
+    const router = routerOf(this.constructor as ModelStatics);
+    if (target.router !== router) {
+      throw new ConfigError('this model uses another Connection than the batch', this.errorContext);
+    }
+    return this.withExecutor(target);
+  }
+
+  /** A copy of this handle that sends its commands to `executor`. @internal */
+  withExecutor(executor: Executor): this {
+    return this.#copy(this.key, executor);
+  }
+
+  /**
+   * A copy of this handle naming another key (a member of a namespace...): its commands, and
+   * the errors they raise, are about `key`. It sends them where this handle does.
+   */
+  protected withKey(key: string): this {
+    return this.#copy(key, this.executor);
+  }
+
+  /** The model and key errors name; no key for a handle without one (an empty namespace). */
+  protected get errorContext(): ErrorContext {
+    return this.key === '' ? { model: this.modelName } : { model: this.modelName, key: this.key };
+  }
+
+  /** Runs one command through this handle's executor. @internal */
+  protected run<R>(command: Command<R>): Operation<R> {
+    const executor = this.executor;
+    if (executor !== undefined) return executor.run(command) as Operation<R>;
+    return routerOf(this.constructor as ModelStatics).run(command) as Operation<R>;
+  }
+
+  /** A read command on this handle's key. */
+  protected read<R>(args: RedisArg[], decode?: (reply: unknown) => R): Operation<R> {
+    return this.run({ args, write: false, decode, origin: this });
+  }
+
+  /** A read on this handle's key that must see the master's latest state (never a replica). */
+  protected readPrimary<R>(args: RedisArg[], decode?: (reply: unknown) => R): Operation<R> {
+    return this.run({ args, write: false, primary: true, decode, origin: this });
+  }
+
+  /** A write command on this handle's key. */
+  protected write<R>(args: RedisArg[], decode?: (reply: unknown) => R): Operation<R> {
+    return this.run({ args, write: true, decode, origin: this });
+  }
+
+  /**
+   * Runs a Lua script (EVALSHA, falling back to EVAL) on `keys` (which must all be passed here,
+   * so the script also works on a cluster) with `args`.
+   */
+  protected script<R>(
+    script: Script,
+    keys: readonly RedisArg[],
+    args: readonly RedisArg[],
+    options: { write: boolean; decode?: (reply: unknown) => R },
+  ): Operation<R> {
+    return this.run({
+      args: script.evalsha(keys, args),
+      write: options.write,
+      decode: options.decode,
+      origin: this,
+      script,
+    });
+  }
+
+  /**
+   * Runs `fn` on a connection of its own to the master (of this handle's key), for blocking
+   * commands; see `Endpoint.blocking`. Not available inside a batch. Errors come back typed; a
+   * decode failure inside `fn` should use `decodeWith`.
+   */
+  protected blocking<T>(fn: (client: RedisClient) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    this.direct('a blocking operation');
+    return routerOf(this.constructor as ModelStatics).dedicated(
+      this.key,
+      (client) => fn(client),
+      signal,
+      this,
+    );
+  }
+
+  /**
+   * Throws when this handle sends to a batch: for operations made of several round trips or of
+   * blocking commands, which a pipeline or transaction cannot hold.
+   */
+  protected direct(operation: string): void {
+    if (this.executor?.queues) {
+      throw new ConfigError(
+        `${operation} cannot run inside a pipeline or transaction`,
+        this.errorContext,
+      );
+    }
+  }
+
+  /**
+   * The promise of an operation run at once, for the steps of a multi-round-trip operation
+   * (which has called {@link Handle.direct} first). @throws ConfigError on a batching handle.
+   */
+  protected now<R>(operation: Operation<R>): Promise<R> {
+    this.direct('an operation of several steps');
+    return operation as Promise<R>;
+  }
+
+  /** Decodes a reply obtained outside `run` (e.g. from a blocking client), errors typed. */
+  protected decodeWith<R>(decode: (reply: unknown) => R, reply: unknown): R {
+    return finish({ args: [], write: false, decode, origin: this }, reply);
+  }
+
+  /** The serializer in force (the class `SERIALIZER`, or strings as they are). */
+  protected get serializer(): Serializer<unknown> {
+    return (this.constructor as ModelStatics).SERIALIZER ?? Raw;
+  }
+
+  /**
+   * Encodes a value for storage. `null` and `undefined` are refused: `null` means "absent".
+   * @throws {@link EncodeError} naming the model and key.
+   */
+  protected encode(value: unknown): RedisArg {
+    if (value === null || value === undefined) {
+      throw new EncodeError(
+        `cannot store ${String(value)}: null means "absent" (use remove/delete)`,
+        this.errorContext,
+      );
+    }
+    const serializer = this.serializer;
+    let raw: RedisArg | undefined;
+    try {
+      raw = serializer.encode(value);
+    } catch (error) {
+      if (error instanceof RedisextError) throw error;
+      throw new EncodeError(
+        `${serializer.name} serializer cannot encode the value: ${error instanceof Error ? error.message : String(error)}`,
+        this.errorContext,
+        { cause: error },
+      );
+    }
+    if (typeof raw !== 'string' && !Buffer.isBuffer(raw)) {
+      throw new EncodeError(
+        `${serializer.name} serializer returned ${typeof raw}, not a string`,
+        this.errorContext,
+      );
+    }
+    return raw;
+  }
+
+  /** An integer argument (a counter step...) as Redis reads it, checked before sending. */
+  protected integerArg(value: number, name: string): string {
+    return integerArg(value, name, this.errorContext);
+  }
+
+  /** A duration option in **milliseconds** (positive integer), checked before sending. */
+  protected msArg(value: number, name: string): string {
+    return msArg(value, name, this.errorContext);
+  }
+
+  /** A constructed copy of this handle with `key` and `executor`; the other fields copied. */
+  #copy(key: string, executor: Executor | undefined): this {
+    template = { source: this, key };
+    let copy: this;
+    try {
+      copy = Reflect.construct(this.constructor, []) as this;
+    } finally {
+      template = undefined;
+    }
+    Object.assign(copy, this);
+    (copy as { key: string }).key = key;
+    (copy as unknown as { executor?: Executor }).executor = executor;
+    return copy;
+  }
+}

@@ -1,0 +1,56 @@
+import type { CommandOrigin, RedisArg } from '../../core/command.js';
+import type { Script } from '../../core/script.js';
+import { sideKey } from '../../core/keys.js';
+import type { RedisClient } from '../../transport/endpoint.js';
+import type { Operation } from '../model.js';
+
+/**
+ * What the steps of a lock (acquire.ts, release.ts, extend.ts) work with: the Lock's key, what it
+ * holds, and the protected command helpers of its model, lent by the Lock. The steps return the
+ * helpers' operations as they are, so the single-command ones still queue into a batch.
+ *
+ * @internal
+ * @module
+ */
+
+/** What a Lock handle holds; one object shared by the handle's copies (`in(batch)`, `fromMaster()`). */
+export interface Ownership {
+  /** The owner token stored in the lock key, while this instance believes it holds the lock. */
+  token: string | undefined;
+  /** The fencing token of that acquisition. */
+  fence: number | null;
+  /** Its time to live (ms), the default of `extend()`. */
+  ttl: number | undefined;
+}
+
+/** A Lock as its steps see it. */
+export interface LockHandle extends CommandOrigin {
+  /** What this handle holds, updated by the steps when their script succeeds. */
+  readonly ownership: Ownership;
+  /** `Model.script`: one Lua script on the lock's keys (EVALSHA, falling back to EVAL). */
+  script<R>(
+    script: Script,
+    keys: readonly RedisArg[],
+    args: readonly RedisArg[],
+    options: { write: boolean; decode?: (reply: unknown) => R },
+  ): Operation<R>;
+  /** `Model.blocking`: `fn` on a dedicated connection to the master (for the wait's `BLPOP`). */
+  blocking<T>(fn: (client: RedisClient) => Promise<T>, signal?: AbortSignal): Promise<T>;
+  /** `Model.now`: the promise of an operation run at once, for steps of several round trips. */
+  now<R>(operation: Operation<R>): Promise<R>;
+}
+
+/** How long (ms, as a Redis argument) an unclaimed wake-up token and the waiting flag live. */
+export const WAKE_TTL_MS = '1000';
+
+/**
+ * The side keys of the lock `key`, in its Redis Cluster slot: the fencing counter, the wake-up
+ * list a release pushes to, and the "someone waits" flag.
+ */
+export function sideKeys(key: string): { fence: string; wake: string; waiting: string } {
+  return {
+    fence: sideKey(key, 'fence'),
+    wake: sideKey(key, 'wake'),
+    waiting: sideKey(key, 'waiting'),
+  };
+}
