@@ -24,6 +24,10 @@ function pick<T extends readonly Queued<unknown>[]>(
   placeholders: readonly [...T],
   results: unknown[],
 ): BatchResults<T> {
+  // Most builders return every placeholder, in order: the results are the answer as they are.
+  if (placeholders.length === results.length && placeholders.every((q, i) => q.index === i)) {
+    return results as BatchResults<T>;
+  }
   return placeholders.map((queued) => results[queued.index]) as BatchResults<T>;
 }
 

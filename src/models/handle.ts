@@ -25,8 +25,14 @@ export interface Operation<R> extends Promise<R> {
   finally: never;
 }
 
-/** The handle a copy is being made of, and the copy's key, while the copy is constructed. */
-let template: { source: Handle; key: string } | undefined;
+/** The handle a copy is being made of, while the copy is constructed (no object per copy). */
+let copyOf: Handle | undefined;
+
+/**
+ * How a handle class makes its key from its static configuration and the constructor's
+ * argument (a plain function, so constructing a handle allocates no closure).
+ */
+export type Identify = (statics: ModelStatics, name: string | undefined) => string;
 
 /**
  * What every model handle has, whatever it names in Redis (one key: `Model`; a namespace
@@ -56,19 +62,19 @@ export abstract class Handle implements CommandOrigin {
   protected readonly executor?: Executor;
 
   /**
-   * @param identify - the key of a new handle, from its class's static configuration; it
-   * throws the configuration's errors (a {@link KeyError}...). Not called for a copy.
+   * @param identify - makes the key of a new handle from its class's static configuration and
+   * `name`; it throws the configuration's errors (a {@link KeyError}...). Not called for a copy.
+   * @param name - the constructor's argument.
    */
-  protected constructor(identify: (statics: ModelStatics) => string) {
-    const copying = template;
-    if (copying !== undefined && new.target === copying.source.constructor) {
+  protected constructor(identify: Identify, name: string | undefined) {
+    const source = copyOf;
+    if (source !== undefined && new.target === source.constructor) {
       // A copy: the subclass constructors run (creating their #private members) without
       // checking arguments they did not get; the fields are copied after construction.
-      template = undefined;
-      (this as { key: string }).key = copying.key;
+      copyOf = undefined;
       return;
     }
-    (this as { key: string }).key = identify(this.constructor as ModelStatics);
+    (this as { key: string }).key = identify(this.constructor as ModelStatics, name);
   }
 
   /** The model class name (used in error messages). */
@@ -263,12 +269,13 @@ export abstract class Handle implements CommandOrigin {
 
   /** A constructed copy of this handle with `key` and `executor`; the other fields copied. */
   #copy(key: string, executor: Executor | undefined): this {
-    template = { source: this, key };
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- read by the constructor
+    copyOf = this;
     let copy: this;
     try {
-      copy = Reflect.construct(this.constructor, []) as this;
+      copy = new (this.constructor as new () => this)();
     } finally {
-      template = undefined;
+      copyOf = undefined;
     }
     Object.assign(copy, this);
     (copy as { key: string }).key = key;

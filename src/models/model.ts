@@ -52,7 +52,7 @@ export abstract class Model extends Handle {
    * @throws {@link KeyError} when there is neither (before any network call).
    */
   constructor(key?: string) {
-    super((statics) => keyOf(statics, key));
+    super(keyOf, key);
   }
 
   /** Whether the key exists (`EXISTS`). */

@@ -53,7 +53,7 @@ export abstract class Namespace extends Handle {
    * @throws {@link KeyError} on an empty name (pass none for no name).
    */
   constructor(name?: string) {
-    super((statics) => namespaceOf(statics, name));
+    super(namespaceOf, name);
   }
 
   /** Whether this handle has a namespace; without one it addresses the whole database. */

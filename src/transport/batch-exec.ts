@@ -30,6 +30,16 @@ export interface Meter {
  */
 export type Send = (args: RedisArg[], command: Command, load?: boolean) => Promise<unknown>;
 
+/** Where a pipeline's commands go, as `runPipeline` needs to know it. */
+export interface PipelineRoute {
+  /** The server a command goes to (`host:port`), for the scripts' `SCRIPT LOAD`s. */
+  readonly serverOf: (command: Command) => string;
+  /** True when every command goes to one connection (replies come back in order). */
+  readonly ordered: boolean;
+  /** The watchdog's counters. */
+  readonly meter?: Meter;
+}
+
 /** Replies of a batch: `errors[i]` is set (and `replies[i]` not) for a failed command. */
 interface Settled {
   replies: unknown[];
@@ -38,26 +48,43 @@ interface Settled {
 
 /**
  * Sends `count` commands right away (same tick: node-redis writes them in one go) and waits for
- * every reply, with one callback pair per command and no per-command wrapper promise.
+ * every reply, with no per-command wrapper promise. `ordered`: every command goes to one
+ * connection, whose replies settle their promises in the order sent (node-redis' queue), so
+ * two callbacks serve the whole batch; otherwise (a cluster's several connections) each command
+ * gets its own pair.
  */
-function sendAll(count: number, sendOne: (i: number) => Promise<unknown>, meter?: Meter) {
+function sendAll(
+  count: number,
+  sendOne: (i: number) => Promise<unknown>,
+  meter: Meter | undefined,
+  ordered: boolean,
+): Promise<Settled> {
   const settled: Settled = { replies: new Array(count), errors: undefined };
   if (count === 0) return Promise.resolve(settled);
   if (meter) meter.inflight += count;
   return new Promise<Settled>((resolve) => {
     let pending = count;
+    const replied = (i: number, reply: unknown): void => {
+      settled.replies[i] = reply;
+      meter?.settled();
+      if (--pending === 0) resolve(settled);
+    };
+    const failed = (i: number, error: unknown): void => {
+      (settled.errors ??= new Array(count))[i] = error ?? new Error('unknown failure');
+      meter?.settled();
+      if (--pending === 0) resolve(settled);
+    };
+    if (ordered) {
+      let next = 0;
+      const onReply = (reply: unknown): void => replied(next++, reply);
+      const onError = (error: unknown): void => failed(next++, error);
+      for (let i = 0; i < count; i++) sendOne(i).then(onReply, onError);
+      return;
+    }
     for (let i = 0; i < count; i++) {
       sendOne(i).then(
-        (reply) => {
-          settled.replies[i] = reply;
-          meter?.settled();
-          if (--pending === 0) resolve(settled);
-        },
-        (error: unknown) => {
-          (settled.errors ??= new Array(count))[i] = error ?? new Error('unknown failure');
-          meter?.settled();
-          if (--pending === 0) resolve(settled);
-        },
+        (reply) => replied(i, reply),
+        (error: unknown) => failed(i, error),
       );
     }
   });
@@ -70,7 +97,8 @@ function collect(
   settled: Settled,
 ): { results: unknown[]; failures: BatchFailure[] } {
   const { replies, errors } = settled;
-  const results: unknown[] = new Array(commands.length);
+  // Decoded in place: the replies array is ours, and a batch of 10,000 needs no second one.
+  const results = replies;
   const failures: BatchFailure[] = [];
   for (let i = 0; i < commands.length; i++) {
     const error = errors?.[i];
@@ -99,18 +127,24 @@ export async function runPipeline(
   mapper: ErrorMapper,
   send: Send,
   commands: readonly Command[],
-  serverOf: (command: Command) => string,
-  meter?: Meter,
+  route: PipelineRoute,
 ): Promise<unknown[]> {
-  const outgoing = withScriptLoads(commands, serverOf);
+  const { meter, ordered } = route;
+  const outgoing = withScriptLoads(commands, route.serverOf);
   let settled: Settled;
   if (outgoing === undefined) {
-    settled = await sendAll(commands.length, (i) => send(commands[i].args, commands[i]), meter);
+    settled = await sendAll(
+      commands.length,
+      (i) => send(commands[i].args, commands[i]),
+      meter,
+      ordered,
+    );
   } else {
     const sent = await sendAll(
       outgoing.length,
       (i) => send(outgoing[i].args, outgoing[i].command, outgoing[i].index < 0),
       meter,
+      ordered,
     );
     settled = { replies: new Array(commands.length), errors: undefined };
     outgoing.forEach((out, j) => {
@@ -137,7 +171,12 @@ async function retryNoScript(
   const retry = commands.flatMap((command, i) => (isNoScript(command, errors[i]) ? [i] : []));
   for (const index of retry) {
     const again = evalOf(commands[index]);
-    const { replies, errors: failed } = await sendAll(1, () => send(again.args, again), meter);
+    const { replies, errors: failed } = await sendAll(
+      1,
+      () => send(again.args, again),
+      meter,
+      true,
+    );
     errors[index] = failed?.[0];
     settled.replies[index] = replies[0];
   }
@@ -179,7 +218,7 @@ export async function runTransaction(
 ): Promise<TransactionOutcome> {
   const head = [...scriptLoads(commands), ...(options.asking ? [['ASKING']] : []), ['MULTI']];
   const all = [...head, ...commands.map((command) => command.args), ['EXEC']];
-  const settled = await sendAll(all.length, (i) => send(all[i]), options.meter);
+  const settled = await sendAll(all.length, (i) => send(all[i]), options.meter, true);
   const at = all.length - 1;
   const execError = settled.errors?.[at];
   const queuedError = (i: number): unknown => settled.errors?.[head.length + i];

@@ -148,8 +148,11 @@ export class ClusterRouter implements Topology {
           ? this.#load(cluster, command, args)
           : this.#raw(cluster, command, args, this.#readonly(command, fromMaster)),
       commands,
-      (command) => this.#masterOf(cluster, keyOf(command) ?? ''),
-      this.#watchdog,
+      {
+        serverOf: (command) => this.#masterOf(cluster, keyOf(command) ?? ''),
+        ordered: false,
+        meter: this.#watchdog,
+      },
     );
   }
 

@@ -19,9 +19,9 @@ function replicaFailed(error: unknown): boolean {
 
 /** A pipeline on one endpoint: one connection for the whole batch. */
 function pipelineOn(endpoint: Endpoint, commands: readonly Command[]): Promise<unknown[]> {
-  const server = (): string => endpoint.address;
+  const route = { serverOf: () => endpoint.address, ordered: true, meter: endpoint.meter };
   return endpoint.use((client) =>
-    runPipeline(endpoint, (args) => client.sendCommand(args), commands, server, endpoint.meter),
+    runPipeline(endpoint, (args) => client.sendCommand(args), commands, route),
   );
 }
 
