@@ -11,14 +11,14 @@ interface RatioTarget {
 /** The single-operation workloads with 100 calls in flight. */
 const CONCURRENT = ['incr-100', 'json-100', 'queue-100', 'set-100'];
 
-/** The targets of issue 6 (reported as PASS/MISS, never asserted in tests). */
+/** The targets of issues 6 and 9 (reported as PASS/MISS, never asserted in tests). */
 export const RATIO_TARGETS: readonly RatioTarget[] = [
   ...CONCURRENT.flatMap((workload) => [
     { workload, contender: 'node-redis-t0', min: 0.9 },
     { workload, contender: 'node-redis', min: 2.5 },
     { workload, contender: 'ioredis', min: 1.5 },
   ]),
-  { workload: 'pipeline-10k', contender: 'node-redis-t0', min: 0.9 },
+  { workload: 'pipeline-10k', contender: 'node-redis-t0', min: 0.95 },
   { workload: 'lock-100', contender: 'ioredis', min: 1.5 },
 ];
 
