@@ -15,9 +15,14 @@ export {
 } from './transport/options.js';
 export type { RedisClusterClient } from './transport/cluster.js';
 export type { SentinelConfig } from './transport/sentinel.js';
-export { model, type ModelOptions, type ConnectionRef } from './models/config.js';
+export {
+  model,
+  type ModelOptions,
+  type ConnectionRef,
+  type ModelStatics,
+} from './models/config.js';
 export { Model, type Operation } from './models/model.js';
-export { Handle } from './models/handle.js';
+export { Handle, type Identify } from './models/handle.js';
 export { Namespace } from './models/namespace.js';
 export type { Executor } from './core/executor.js';
 export type { CommandOrigin, RedisArg } from './core/command.js';
@@ -40,7 +45,7 @@ export {
   type ScoreRangeOptions,
   type SortedSetAddOptions,
   type WithScoresOption,
-} from './models/sorted-set.js';
+} from './models/sorted-set/index.js';
 export type { ScanOptions } from './models/collection.js';
 export { Queue } from './models/queue.js';
 export { Stack } from './models/stack.js';

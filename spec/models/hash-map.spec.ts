@@ -199,6 +199,11 @@ onEachTopology('HashMap', (target) => {
     for await (const entry of new Hash(uniq()).scan()) empty.push(entry);
     expect(empty).to.deep.equal([]);
     expect(() => hash.scan({ count: 0 })).to.throw(ArgumentError, /positive integer/);
+    const error = await rejects(() => hash.scan({ count: -3 }), ArgumentError);
+    expect([error.model, error.key]).to.deep.equal(['HashMap', hash.key]);
+    expect(error.message).to.equal(
+      `HashMap "${hash.key}": count must be a positive integer, got -3`,
+    );
   });
 
   it('runs in a pipeline (empty inputs keep their slot); scan() refuses to', async () => {

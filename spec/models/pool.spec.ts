@@ -86,6 +86,29 @@ onEachTopology('Pool', (target) => {
     expect(await target().raw('EXISTS', pool.key)).to.equal(0);
   });
 
+  it('names the model and key in count errors: popMany() takes 0 and up, scan() 1 and up', async () => {
+    const Tickets = modelClass(Pool<string>, Main, undefined, 'Tickets');
+    const pool = new Tickets(uniq());
+    const refused: Array<[() => unknown, string]> = [
+      [() => pool.popMany(-1), 'count must be a non-negative integer, got -1'],
+      [() => pool.popMany(1.5), 'count must be a non-negative integer, got 1.5'],
+      [() => pool.popMany(Number.NaN), 'count must be a non-negative integer, got NaN'],
+      [() => pool.scan({ count: 0 }), 'count must be a positive integer, got 0'],
+      [() => pool.scan({ count: 2.5 }), 'count must be a positive integer, got 2.5'],
+    ];
+    for (const [call, message] of refused) {
+      const error = await rejects(call, ArgumentError);
+      expect(error.model).to.equal('Tickets');
+      expect(error.key).to.equal(pool.key);
+      expect(error.message).to.equal(`Tickets "${pool.key}": ${message}`);
+    }
+    expect(await pool.popMany(0)).to.deep.equal([]);
+    await pool.push('a');
+    const scanned: string[] = [];
+    for await (const item of pool.scan({ count: 1 })) scanned.push(item);
+    expect(scanned).to.deep.equal(['a']);
+  });
+
   for (const [name, ser, values] of serializerCases()) {
     it(`round-trips falsy and other items through ${name}`, async () => {
       const Items = poolWith<unknown>(ser);

@@ -8,7 +8,7 @@ import {
   WrongTypeError,
   type Serializer,
 } from '../../src/index.js';
-import { exclusive, SortedSet, type ScoreBound } from '../../src/models/sorted-set.js';
+import { exclusive, SortedSet, type ScoreBound } from '../../src/models/sorted-set/index.js';
 import { modelClass, rejects, serializerCases, uniq } from '../support/helpers.js';
 import { onEachTopology } from '../support/targets.js';
 
@@ -213,6 +213,40 @@ onEachTopology('SortedSet', (target) => {
     await rejects(() => board.truncate(-1), ArgumentError, /size/);
     await rejects(() => board.add(null as unknown as string, 1), EncodeError, /absent/);
     expect(await board.length()).to.equal(5);
+  });
+
+  it('names the model and key in count errors; top, truncate and LIMIT take 0 and up, scan 1 and up', async () => {
+    const board = await abcde();
+    const refused: Array<[() => unknown, string]> = [
+      [() => board.top(-1), 'count must be a non-negative integer, got -1'],
+      [() => board.top(2.5), 'count must be a non-negative integer, got 2.5'],
+      [() => board.truncate(-1), 'size must be a non-negative integer, got -1'],
+      [() => board.truncate(Infinity), 'size must be a non-negative integer, got Infinity'],
+      [
+        () => board.membersByScore(1, 2, { offset: -1 }),
+        'offset must be a non-negative integer, got -1',
+      ],
+      [
+        () => board.membersByScore(1, 2, { count: 1.5 }),
+        'count must be a non-negative integer, got 1.5',
+      ],
+      [() => board.scan({ count: 0 }), 'count must be a positive integer, got 0'],
+      [
+        () => board.add('a', Number.NaN),
+        'score must be a number (finite, Infinity or -Infinity), got NaN',
+      ],
+    ];
+    for (const [call, message] of refused) {
+      const error = await rejects(call, ArgumentError);
+      expect(error.model).to.equal('SortedSet');
+      expect(error.key).to.equal(board.key);
+      expect(error.message).to.equal(`SortedSet "${board.key}": ${message}`);
+    }
+    expect(await board.top(0)).to.deep.equal([]);
+    expect(await board.membersByScore(1, 5, { offset: 0, count: 0 })).to.deep.equal([]);
+    expect(await board.membersByScore(1, 5, { offset: 4 })).to.deep.equal(['e']);
+    expect(await board.truncate(0)).to.equal(5);
+    expect(await board.length()).to.equal(0);
   });
 
   it('remove()/rem() take one element (boolean) or several (count)', async () => {

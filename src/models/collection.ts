@@ -1,9 +1,12 @@
+import type { Command, CommandOrigin } from '../core/command.js';
 import { ArgumentError, type ErrorContext } from '../core/errors.js';
 import { integer, positive } from '../core/decoders.js';
+import { countArg } from './args.js';
 
 /**
  * Helpers shared by the collection models (HashMap, Pool, SortedSet): cursor iteration
- * (`HSCAN`, `SSCAN`, `ZSCAN`) and variadic results.
+ * (`HSCAN`, `SSCAN`, `ZSCAN`), variadic results, pair replies, and the stand-in command of an
+ * operation with nothing to do.
  *
  * @internal
  * @module
@@ -31,21 +34,30 @@ export function scanArgs(options: ScanOptions, context: ErrorContext): string[] 
     args.push('MATCH', options.match);
   }
   if (options.count !== undefined) {
-    if (!Number.isSafeInteger(options.count) || options.count <= 0) {
-      throw new ArgumentError(
-        `count must be a positive integer, got ${String(options.count)}`,
-        context,
-      );
-    }
-    args.push('COUNT', String(options.count));
+    args.push('COUNT', String(countArg(options.count, 'count', context, 1)));
   }
   return args;
 }
 
-/** One page of a `*SCAN` reply: the next cursor and the raw items (same in RESP2 and RESP3). */
-export function scanPage(reply: unknown): { cursor: string; items: unknown[] } {
-  const [cursor, items] = reply as [string | Buffer | number, unknown[]];
-  return { cursor: String(cursor), items };
+/** One page of a scan: the cursor of the next page (`'0'` after the last) and its items. */
+export interface ScanPage<I> {
+  /** The cursor to ask the next page with; `'0'` when this page was the last. */
+  cursor: string;
+  /** The page's items, decoded. */
+  items: I[];
+}
+
+/**
+ * The decoder of one `*SCAN` reply (the same in RESP2 and RESP3: `[cursor, items]`): the next
+ * cursor, and the raw items through `decodeItems`.
+ */
+export function scanPage<I>(
+  decodeItems: (items: unknown[]) => I[],
+): (reply: unknown) => ScanPage<I> {
+  return (reply) => {
+    const [cursor, items] = reply as [string | Buffer | number, unknown[]];
+    return { cursor: String(cursor), items: decodeItems(items) };
+  };
 }
 
 /**
@@ -54,7 +66,7 @@ export function scanPage(reply: unknown): { cursor: string; items: unknown[] } {
  * @param page - reads one page from a cursor and decodes its items.
  */
 export async function* scanAll<I>(
-  page: (cursor: string) => Promise<{ cursor: string; items: I[] }>,
+  page: (cursor: string) => Promise<ScanPage<I>>,
 ): AsyncGenerator<I, void, undefined> {
   let cursor = '0';
   do {
@@ -64,7 +76,39 @@ export async function* scanAll<I>(
   } while (cursor !== '0');
 }
 
+/**
+ * The pairs of a reply that holds them nested (RESP3: `[[a, b], ...]`) or flat (RESP2, and every
+ * `*SCAN` page: `[a, b, ...]`), each side through its decoder: `[member, score]` pairs of a
+ * sorted set, `[field, value]` pairs of a hash.
+ */
+export function pairs<A, B>(
+  items: readonly unknown[],
+  first: (raw: unknown) => A,
+  second: (raw: unknown) => B,
+): Array<[A, B]> {
+  if (items.length > 0 && Array.isArray(items[0])) {
+    return (items as ReadonlyArray<readonly [unknown, unknown]>).map(([a, b]) => [
+      first(a),
+      second(b),
+    ]);
+  }
+  const result: Array<[A, B]> = [];
+  for (let i = 0; i + 1 < items.length; i += 2)
+    result.push([first(items[i]), second(items[i + 1])]);
+  return result;
+}
+
 /** The decoder of a variadic removal/addition: a boolean for one item, the count for several. */
 export function countOrFlag(items: number): (reply: unknown) => boolean | number {
   return items === 1 ? positive : integer;
+}
+
+/**
+ * The command of an operation with nothing to do (an empty `addMany`, `top(0)`...): one cheap
+ * `EXISTS` on the key, its reply ignored, that stands for the operation so that it still gets a
+ * result slot in a pipeline or transaction; it resolves to `result()` (a fresh value each time).
+ * A model runs it as its other commands: `this.run(nothing(this, () => 0))`.
+ */
+export function nothing<R>(origin: CommandOrigin, result: () => R): Command<R> {
+  return { args: ['EXISTS', origin.key], write: false, decode: result, origin };
 }

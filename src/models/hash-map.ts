@@ -2,12 +2,17 @@ import type { RedisArg } from '../core/command.js';
 import { ArgumentError } from '../core/errors.js';
 import type { Serializer } from '../serializers/serializer.js';
 import { flag, integer, positive, text } from '../core/decoders.js';
-
-/** A field name of a reply, as text. */
-const field = (raw: unknown): string => text(raw) ?? '';
 import { list, nullable } from './values.js';
 import { Model } from './model.js';
-import { countOrFlag, scanAll, scanArgs, scanPage, type ScanOptions } from './collection.js';
+import {
+  countOrFlag,
+  nothing,
+  pairs,
+  scanAll,
+  scanArgs,
+  scanPage,
+  type ScanOptions,
+} from './collection.js';
 
 /** Options of {@link HashMap.set}. */
 export interface HashSetOptions {
@@ -15,24 +20,28 @@ export interface HashSetOptions {
   ifAbsent?: boolean;
 }
 
+/** A field name of a reply, as text. */
+const field = (raw: unknown): string => text(raw) ?? '';
+
 /**
- * The `[field, raw value]` pairs of a hash reply: a RESP3 map (an object, or a JS Map with a
- * custom type mapping), or a RESP2 flat array `[f1, v1, f2, v2...]`.
+ * The `[field, value]` pairs of a hash reply, each value through `value`: a RESP3 map (an
+ * object, or a JS Map with a custom type mapping), or an array of pairs, nested or flat (RESP2
+ * `[f1, v1, f2, v2...]`, and every `HSCAN` page).
  */
-function rawPairs(reply: unknown): Array<[string, unknown]> {
-  if (Array.isArray(reply)) {
-    if (reply.length > 0 && Array.isArray(reply[0])) {
-      return (reply as Array<[unknown, unknown]>).map(([f, v]) => [field(f), v]);
-    }
-    const pairs: Array<[string, unknown]> = [];
-    for (let i = 0; i + 1 < reply.length; i += 2) pairs.push([field(reply[i]), reply[i + 1]]);
-    return pairs;
-  }
+function fieldValues<V>(reply: unknown, value: (raw: unknown) => V): Array<[string, V]> {
+  if (Array.isArray(reply)) return pairs(reply, field, value);
   if (reply instanceof globalThis.Map) {
-    return [...(reply as globalThis.Map<unknown, unknown>)].map(([f, v]) => [field(f), v]);
+    return [...(reply as globalThis.Map<unknown, unknown>)].map(([f, v]) => [field(f), value(v)]);
   }
-  if (reply !== null && typeof reply === 'object') return Object.entries(reply);
+  if (reply !== null && typeof reply === 'object') {
+    return Object.entries(reply).map(([f, v]) => [f, value(v)]);
+  }
   return [];
+}
+
+/** The decoder of a stored (non-nil) value of a reply through `serializer`. */
+function storedValue<T>(serializer: Serializer<T>): (raw: unknown) => T {
+  return (raw) => serializer.decode(raw as string | Buffer);
 }
 
 /** Stores `value` under `name` without ever touching the prototype (a field named `__proto__`). */
@@ -76,17 +85,12 @@ export class HashMap<T = string> extends Model {
   /** A field name, checked before sending. */
   private fieldArg(field: unknown): string {
     if (typeof field !== 'string') {
-      throw new ArgumentError(`field names must be strings, got ${typeof field}`, {
-        model: this.modelName,
-        key: this.key,
-      });
+      throw new ArgumentError(
+        `field names must be strings, got ${typeof field}`,
+        this.errorContext,
+      );
     }
     return field;
-  }
-
-  /** One cheap command that stands for an operation with nothing to do, so it still gets a result slot in a batch. */
-  private nothing<R>(result: () => R): Promise<R> {
-    return this.read(['EXISTS', this.key], result);
   }
 
   /** The value of a field (`HGET`, O(1)), or null when the field (or the key) is absent. */
@@ -116,13 +120,13 @@ export class HashMap<T = string> extends Model {
    * (so the call keeps its place in a pipeline) and returns 0.
    */
   setMany(entries: Readonly<Record<string, T>> | Iterable<readonly [string, T]>): Promise<number> {
-    const pairs: Array<readonly [string, T]> =
+    const given: Array<readonly [string, T]> =
       Symbol.iterator in entries
         ? [...(entries as Iterable<readonly [string, T]>)]
         : Object.entries(entries as Record<string, T>);
     const args: RedisArg[] = ['HSET', this.key];
-    for (const [field, value] of pairs) args.push(this.fieldArg(field), this.encode(value));
-    if (pairs.length === 0) return this.nothing(() => 0);
+    for (const [field, value] of given) args.push(this.fieldArg(field), this.encode(value));
+    if (given.length === 0) return this.run(nothing(this, () => 0));
     return this.write(args, integer);
   }
 
@@ -132,7 +136,7 @@ export class HashMap<T = string> extends Model {
    */
   getMany(fields: Iterable<string>): Promise<Array<T | null>> {
     const names = [...fields].map((field) => this.fieldArg(field));
-    if (names.length === 0) return this.nothing(() => []);
+    if (names.length === 0) return this.run(nothing(this, () => []));
     const one = this.one;
     return this.read(['HMGET', this.key, ...names], (reply) => (reply as unknown[]).map(one));
   }
@@ -143,12 +147,10 @@ export class HashMap<T = string> extends Model {
    * pollution). For large hashes prefer {@link HashMap.scan}.
    */
   getAll(): Promise<Record<string, T>> {
-    const serializer = this.serializer as Serializer<T>;
+    const value = storedValue(this.serializer as Serializer<T>);
     return this.read(['HGETALL', this.key], (reply) => {
       const record: Record<string, T> = {};
-      for (const [field, raw] of rawPairs(reply)) {
-        put(record, field, serializer.decode(raw as string | Buffer));
-      }
+      for (const [field, decoded] of fieldValues(reply, value)) put(record, field, decoded);
       return record;
     });
   }
@@ -187,10 +189,7 @@ export class HashMap<T = string> extends Model {
   remove(...fields: [string, ...string[]]): Promise<boolean | number>;
   remove(...fields: string[]): Promise<boolean | number> {
     if (fields.length === 0) {
-      throw new ArgumentError('remove() needs at least one field', {
-        model: this.modelName,
-        key: this.key,
-      });
+      throw new ArgumentError('remove() needs at least one field', this.errorContext);
     }
     const names = fields.map((field) => this.fieldArg(field));
     return this.write(['HDEL', this.key, ...names], countOrFlag(fields.length));
@@ -202,7 +201,7 @@ export class HashMap<T = string> extends Model {
    */
   removeMany(fields: Iterable<string>): Promise<number> {
     const names = [...fields].map((field) => this.fieldArg(field));
-    if (names.length === 0) return this.nothing(() => 0);
+    if (names.length === 0) return this.run(nothing(this, () => 0));
     return this.write(['HDEL', this.key, ...names], integer);
   }
 
@@ -241,19 +240,10 @@ export class HashMap<T = string> extends Model {
    */
   scan(options: ScanOptions = {}): AsyncGenerator<[string, T], void, undefined> {
     this.direct('scan()');
-    const extra = scanArgs(options, { model: this.modelName, key: this.key });
-    const serializer = this.serializer as Serializer<T>;
+    const extra = scanArgs(options, this.errorContext);
+    const value = storedValue(this.serializer as Serializer<T>);
+    const decode = scanPage((items) => fieldValues(items, value));
     const master = this.fromMaster();
-    const decode = (reply: unknown): { cursor: string; items: Array<[string, T]> } => {
-      const page = scanPage(reply);
-      return {
-        cursor: page.cursor,
-        items: rawPairs(page.items).map(([field, raw]) => [
-          field,
-          serializer.decode(raw as string | Buffer),
-        ]),
-      };
-    };
     return scanAll((cursor) => master.read(['HSCAN', this.key, cursor, ...extra], decode));
   }
 }

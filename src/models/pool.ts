@@ -2,8 +2,16 @@ import { ArgumentError } from '../core/errors.js';
 import type { Serializer } from '../serializers/serializer.js';
 import { flag, integer } from '../core/decoders.js';
 import { list, nullable } from './values.js';
+import { countArg } from './args.js';
 import { Model } from './model.js';
-import { countOrFlag, scanAll, scanArgs, scanPage, type ScanOptions } from './collection.js';
+import {
+  countOrFlag,
+  nothing,
+  scanAll,
+  scanArgs,
+  scanPage,
+  type ScanOptions,
+} from './collection.js';
 
 /**
  * An unordered collection of distinct items (a Redis set, `SADD`/`SPOP`): the Python
@@ -25,22 +33,6 @@ import { countOrFlag, scanAll, scanArgs, scanPage, type ScanOptions } from './co
  * ```
  */
 export class Pool<T = string> extends Model {
-  /** An item count argument (`popMany`...), checked before sending. */
-  private countArg(count: number): string {
-    if (!Number.isSafeInteger(count) || count < 0) {
-      throw new ArgumentError(`count must be a non-negative integer, got ${String(count)}`, {
-        model: this.modelName,
-        key: this.key,
-      });
-    }
-    return String(count);
-  }
-
-  /** One cheap command that stands for an operation with nothing to do, so it still gets a result slot in a batch. */
-  private nothing<R>(result: () => R): Promise<R> {
-    return this.read(['EXISTS', this.key], result);
-  }
-
   /** The decoder of a list of items. */
   private get many(): (reply: unknown) => T[] {
     return list(this.serializer) as (reply: unknown) => T[];
@@ -54,10 +46,10 @@ export class Pool<T = string> extends Model {
   push(...items: [T, ...T[]]): Promise<boolean | number>;
   push(...items: T[]): Promise<boolean | number> {
     if (items.length === 0) {
-      throw new ArgumentError('push() needs at least one item (use pushMany for a list)', {
-        model: this.modelName,
-        key: this.key,
-      });
+      throw new ArgumentError(
+        'push() needs at least one item (use pushMany for a list)',
+        this.errorContext,
+      );
     }
     const stored = items.map((item) => this.encode(item));
     return this.write(['SADD', this.key, ...stored], countOrFlag(items.length));
@@ -70,7 +62,7 @@ export class Pool<T = string> extends Model {
    */
   pushMany(items: Iterable<T>): Promise<number> {
     const stored = [...items].map((item) => this.encode(item));
-    if (stored.length === 0) return this.nothing(() => 0);
+    if (stored.length === 0) return this.run(nothing(this, () => 0));
     return this.write(['SADD', this.key, ...stored], integer);
   }
 
@@ -88,7 +80,8 @@ export class Pool<T = string> extends Model {
    * @throws {@link ArgumentError} when `count` is not a non-negative integer (nothing is sent).
    */
   popMany(count: number): Promise<T[]> {
-    return this.write(['SPOP', this.key, this.countArg(count)], this.many);
+    const n = countArg(count, 'count', this.errorContext);
+    return this.write(['SPOP', this.key, String(n)], this.many);
   }
 
   /** A random item left in place (`SRANDMEMBER`, O(1)), or null when the pool is empty. */
@@ -118,7 +111,7 @@ export class Pool<T = string> extends Model {
    */
   containsMany(items: Iterable<T>): Promise<boolean[]> {
     const stored = [...items].map((item) => this.encode(item));
-    if (stored.length === 0) return this.nothing(() => []);
+    if (stored.length === 0) return this.run(nothing(this, () => []));
     return this.read(['SMISMEMBER', this.key, ...stored], (reply) =>
       (reply as unknown[]).map(flag),
     );
@@ -132,10 +125,10 @@ export class Pool<T = string> extends Model {
   remove(...items: [T, ...T[]]): Promise<boolean | number>;
   remove(...items: T[]): Promise<boolean | number> {
     if (items.length === 0) {
-      throw new ArgumentError('remove() needs at least one item (use removeMany for a list)', {
-        model: this.modelName,
-        key: this.key,
-      });
+      throw new ArgumentError(
+        'remove() needs at least one item (use removeMany for a list)',
+        this.errorContext,
+      );
     }
     const stored = items.map((item) => this.encode(item));
     return this.write(['SREM', this.key, ...stored], countOrFlag(items.length));
@@ -147,7 +140,7 @@ export class Pool<T = string> extends Model {
    */
   removeMany(items: Iterable<T>): Promise<number> {
     const stored = [...items].map((item) => this.encode(item));
-    if (stored.length === 0) return this.nothing(() => 0);
+    if (stored.length === 0) return this.run(nothing(this, () => 0));
     return this.write(['SREM', this.key, ...stored], integer);
   }
 
@@ -169,16 +162,9 @@ export class Pool<T = string> extends Model {
    */
   scan(options: ScanOptions = {}): AsyncGenerator<T, void, undefined> {
     this.direct('scan()');
-    const extra = scanArgs(options, { model: this.modelName, key: this.key });
-    const serializer = this.serializer as Serializer<T>;
+    const extra = scanArgs(options, this.errorContext);
+    const decode = scanPage(list(this.serializer as Serializer<T>));
     const master = this.fromMaster();
-    const decode = (reply: unknown): { cursor: string; items: T[] } => {
-      const page = scanPage(reply);
-      return {
-        cursor: page.cursor,
-        items: page.items.map((raw) => serializer.decode(raw as string | Buffer)),
-      };
-    };
     return scanAll((cursor) => master.read(['SSCAN', this.key, cursor, ...extra], decode));
   }
 }

@@ -1,89 +1,20 @@
-import type { RedisArg } from '../core/command.js';
-import { ArgumentError } from '../core/errors.js';
-import type { Serializer } from '../serializers/serializer.js';
-import { double, integer, integerOrNull, positive } from '../core/decoders.js';
-import { list } from './values.js';
-import { Model } from './model.js';
-import { countOrFlag, scanAll, scanArgs, scanPage, type ScanOptions } from './collection.js';
-
-/**
- * A score bound of a range: a number (inclusive; `Infinity`/`-Infinity` allowed), `'-inf'`,
- * `'+inf'`, or an exclusive bound `'(5'` (see {@link exclusive}).
- */
-export type ScoreBound = number | '-inf' | '+inf' | `(${number}` | '(-inf' | '(+inf';
-
-/**
- * An exclusive score bound: `exclusive(5)` is `'(5'`, "strictly above/below 5".
- *
- * @example
- * ```ts
- * await board.membersByScore(exclusive(100), '+inf'); // scores > 100
- * ```
- */
-export function exclusive(score: number): ScoreBound {
-  return `(${formatScore(score)}` as ScoreBound;
-}
-
-/** Options of {@link SortedSet.add} and {@link SortedSet.addMany}. */
-export interface SortedSetAddOptions {
-  /** Only add new elements; never change the score of an existing one (`NX`). */
-  ifAbsent?: boolean;
-  /** Only change an existing score when the new one is greater (`GT`); new elements are added. */
-  ifGreater?: boolean;
-  /** Only change an existing score when the new one is less (`LT`); new elements are added. */
-  ifLess?: boolean;
-}
-
-/** Options of the reads that may return scores. */
-export interface WithScoresOption {
-  /** Return `[element, score]` pairs instead of elements (`WITHSCORES`). */
-  withScores?: boolean;
-}
-
-/** Options of {@link SortedSet.membersByScore}. */
-export interface ScoreRangeOptions extends WithScoresOption {
-  /** Elements to skip first (`LIMIT offset count`); default 0. */
-  offset?: number;
-  /** At most this many elements (`LIMIT offset count`); default all. */
-  count?: number;
-  /** Highest score first (`ZREVRANGEBYSCORE`) instead of lowest first. */
-  reverse?: boolean;
-}
-
-/** A score as Redis reads it: `+inf`/`-inf` for the infinities. */
-function formatScore(score: number): string {
-  return score === Infinity ? '+inf' : score === -Infinity ? '-inf' : String(score);
-}
-
-/** What Redis accepts as a range bound: an optional `(` and a double (inf included). */
-const BOUND = /^\(?(?:[+-]?inf(?:inity)?|[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?)$/i;
-
-/** A reply score (RESP3 double, RESP2 string, inf) as a number. */
-function scoreOf(raw: unknown): number {
-  const value = double(raw);
-  if (value === null || Number.isNaN(value)) throw new Error(`invalid score ${String(raw)}`);
-  return value;
-}
-
-/**
- * Decodes `WITHSCORES` replies: RESP3 `[[member, score], ...]` or RESP2 `[member, score, ...]`.
- */
-function scored<T>(serializer: Serializer<T>): (reply: unknown) => Array<[T, number]> {
-  return (reply) => {
-    const items = reply as unknown[];
-    if (items.length > 0 && Array.isArray(items[0])) {
-      return (items as Array<[string | Buffer, unknown]>).map(([member, score]) => [
-        serializer.decode(member),
-        scoreOf(score),
-      ]);
-    }
-    const pairs: Array<[T, number]> = [];
-    for (let i = 0; i + 1 < items.length; i += 2) {
-      pairs.push([serializer.decode(items[i] as string | Buffer), scoreOf(items[i + 1])]);
-    }
-    return pairs;
-  };
-}
+import type { RedisArg } from '../../core/command.js';
+import { ArgumentError } from '../../core/errors.js';
+import type { Serializer } from '../../serializers/serializer.js';
+import { double, integer, integerOrNull, positive } from '../../core/decoders.js';
+import { countArg } from '../args.js';
+import { Model } from '../model.js';
+import {
+  countOrFlag,
+  nothing,
+  scanAll,
+  scanArgs,
+  scanPage,
+  type ScanOptions,
+} from '../collection.js';
+import type { ScoreRangeOptions, SortedSetAddOptions, WithScoresOption } from './options.js';
+import { addCommand, byScoreCommand, scoreRange, topCommand } from './query.js';
+import { elementsOf, scoreArg, scored, scoreOf, type ScoreBound } from './scores.js';
 
 /**
  * Elements ordered by a numeric score (a Redis sorted set, `ZADD`/`ZREVRANGE`): the Python
@@ -107,70 +38,6 @@ function scored<T>(serializer: Serializer<T>): (reply: unknown) => Array<[T, num
  * ```
  */
 export class SortedSet<T = string> extends Model {
-  private context(): { model: string; key: string } {
-    return { model: this.modelName, key: this.key };
-  }
-
-  /** A score (`add`, `incr`): a number, ±Infinity allowed, NaN refused. */
-  private scoreArg(score: number, name: string): string {
-    if (typeof score !== 'number' || Number.isNaN(score)) {
-      throw new ArgumentError(
-        `${name} must be a number (finite, Infinity or -Infinity), got ${String(score)}`,
-        this.context(),
-      );
-    }
-    return formatScore(score);
-  }
-
-  /** A range bound, checked before sending. */
-  private boundArg(bound: ScoreBound, name: string): string {
-    if (typeof bound === 'number') return this.scoreArg(bound, name);
-    if (typeof bound !== 'string' || !BOUND.test(bound)) {
-      throw new ArgumentError(
-        `${name} must be a number, '-inf', '+inf' or an exclusive bound like '(5', got ${String(bound)}`,
-        this.context(),
-      );
-    }
-    return bound;
-  }
-
-  /** A non-negative integer (a size, an offset, a count). */
-  private countArg(value: number, name: string): number {
-    if (!Number.isSafeInteger(value) || value < 0) {
-      throw new ArgumentError(
-        `${name} must be a non-negative integer, got ${String(value)}`,
-        this.context(),
-      );
-    }
-    return value;
-  }
-
-  /** The `NX`/`GT`/`LT` flags of ZADD, checked for conflicts. */
-  private addFlags(options: SortedSetAddOptions): string[] {
-    const flags: string[] = [];
-    if (options.ifGreater && options.ifLess) {
-      throw new ArgumentError('ifGreater and ifLess cannot be combined', this.context());
-    }
-    if (options.ifAbsent && (options.ifGreater || options.ifLess)) {
-      throw new ArgumentError('ifAbsent cannot be combined with ifGreater/ifLess', this.context());
-    }
-    if (options.ifAbsent) flags.push('NX');
-    if (options.ifGreater) flags.push('GT');
-    if (options.ifLess) flags.push('LT');
-    return flags;
-  }
-
-  /** One cheap command that stands for an operation with nothing to do, so it still gets a result slot in a batch. */
-  private nothing<R>(result: () => R): Promise<R> {
-    return this.read(['EXISTS', this.key], result);
-  }
-
-  /** Decoder of elements, or of `[element, score]` pairs. */
-  private elements(withScores: boolean | undefined): (reply: unknown) => T[] | Array<[T, number]> {
-    const serializer = this.serializer as Serializer<T>;
-    return withScores ? scored(serializer) : (list(serializer) as (reply: unknown) => T[]);
-  }
-
   /**
    * Adds an element with its score, or changes the score of an existing one (`ZADD`,
    * O(log n)). Options: `ifAbsent` (`NX`), `ifGreater` (`GT`), `ifLess` (`LT`).
@@ -178,8 +45,8 @@ export class SortedSet<T = string> extends Model {
    * @throws {@link ArgumentError} for a NaN score or conflicting options (nothing is sent).
    */
   add(element: T, score: number, options: SortedSetAddOptions = {}): Promise<boolean> {
-    const args: RedisArg[] = ['ZADD', this.key, ...this.addFlags(options)];
-    args.push(this.scoreArg(score, 'score'), this.encode(element));
+    const args = addCommand(this.key, options, this.errorContext);
+    args.push(scoreArg(score, 'score', this.errorContext), this.encode(element));
     return this.write(args, positive);
   }
 
@@ -193,13 +60,12 @@ export class SortedSet<T = string> extends Model {
     entries: Iterable<readonly [T, number]>,
     options: SortedSetAddOptions = {},
   ): Promise<number> {
-    const args: RedisArg[] = ['ZADD', this.key, ...this.addFlags(options)];
-    let count = 0;
+    const args: RedisArg[] = addCommand(this.key, options, this.errorContext);
+    const start = args.length;
     for (const [element, score] of entries) {
-      args.push(this.scoreArg(score, 'score'), this.encode(element));
-      count++;
+      args.push(scoreArg(score, 'score', this.errorContext), this.encode(element));
     }
-    if (count === 0) return this.nothing(() => 0);
+    if (args.length === start) return this.run(nothing(this, () => 0));
     return this.write(args, integer);
   }
 
@@ -208,10 +74,8 @@ export class SortedSet<T = string> extends Model {
    * new score (`ZINCRBY`, O(log n)). A missing element starts from 0.
    */
   incr(element: T, by = 1): Promise<number> {
-    return this.write(
-      ['ZINCRBY', this.key, this.scoreArg(by, 'by'), this.encode(element)],
-      scoreOf,
-    );
+    const step = scoreArg(by, 'by', this.errorContext);
+    return this.write(['ZINCRBY', this.key, step, this.encode(element)], scoreOf);
   }
 
   /** Removes one element (`ZREM`, O(log n)); true if it was there. */
@@ -222,7 +86,7 @@ export class SortedSet<T = string> extends Model {
   remove(...elements: [T, ...T[]]): Promise<boolean | number>;
   remove(...elements: T[]): Promise<boolean | number> {
     if (elements.length === 0) {
-      throw new ArgumentError('remove() needs at least one element', this.context());
+      throw new ArgumentError('remove() needs at least one element', this.errorContext);
     }
     const stored = elements.map((element) => this.encode(element));
     return this.write(['ZREM', this.key, ...stored], countOrFlag(elements.length));
@@ -244,15 +108,8 @@ export class SortedSet<T = string> extends Model {
    */
   length(min?: ScoreBound, max?: ScoreBound): Promise<number> {
     if (min === undefined && max === undefined) return this.read(['ZCARD', this.key], integer);
-    return this.read(
-      [
-        'ZCOUNT',
-        this.key,
-        this.boundArg(min ?? '-inf', 'min'),
-        this.boundArg(max ?? '+inf', 'max'),
-      ],
-      integer,
-    );
+    const range = scoreRange(min ?? '-inf', max ?? '+inf', this.errorContext);
+    return this.read(['ZCOUNT', this.key, ...range], integer);
   }
 
   /** Every element, highest score first, with scores (`ZREVRANGE 0 -1 WITHSCORES`, O(n)). */
@@ -266,9 +123,8 @@ export class SortedSet<T = string> extends Model {
    */
   members(options?: WithScoresOption): Promise<T[] | Array<[T, number]>>;
   members(options: WithScoresOption = {}): Promise<T[] | Array<[T, number]>> {
-    const args = ['ZREVRANGE', this.key, '0', '-1'];
-    if (options.withScores) args.push('WITHSCORES');
-    return this.read(args, this.elements(options.withScores));
+    const args = topCommand(this.key, -1, options.withScores);
+    return this.read(args, elementsOf(this.serializer as Serializer<T>, options.withScores));
   }
 
   /** The `count` highest-scored elements with scores (`ZREVRANGE 0 count-1 WITHSCORES`). */
@@ -277,16 +133,15 @@ export class SortedSet<T = string> extends Model {
   top(count: number, options?: WithScoresOption & { withScores?: false }): Promise<T[]>;
   /**
    * The `count` highest-scored elements, highest first (`ZREVRANGE 0 count-1 [WITHSCORES]`,
-   * O(log n + count)).
+   * O(log n + count)). `top(0)` sends only a cheap `EXISTS` and returns `[]`.
    * @throws {@link ArgumentError} when `count` is not a non-negative integer.
    */
   top(count: number, options?: WithScoresOption): Promise<T[] | Array<[T, number]>>;
   top(count: number, options: WithScoresOption = {}): Promise<T[] | Array<[T, number]>> {
-    const n = this.countArg(count, 'count');
-    if (n === 0) return this.nothing(() => []);
-    const args = ['ZREVRANGE', this.key, '0', String(n - 1)];
-    if (options.withScores) args.push('WITHSCORES');
-    return this.read(args, this.elements(options.withScores));
+    const n = countArg(count, 'count', this.errorContext);
+    if (n === 0) return this.run(nothing(this, () => []));
+    const args = topCommand(this.key, n - 1, options.withScores);
+    return this.read(args, elementsOf(this.serializer as Serializer<T>, options.withScores));
   }
 
   /** Elements whose score is within the bounds, with scores; see the general signature. */
@@ -322,18 +177,8 @@ export class SortedSet<T = string> extends Model {
     max: ScoreBound = '+inf',
     options: ScoreRangeOptions = {},
   ): Promise<T[] | Array<[T, number]>> {
-    const low = this.boundArg(min, 'min');
-    const high = this.boundArg(max, 'max');
-    const args = options.reverse
-      ? ['ZREVRANGEBYSCORE', this.key, high, low]
-      : ['ZRANGEBYSCORE', this.key, low, high];
-    if (options.withScores) args.push('WITHSCORES');
-    if (options.offset !== undefined || options.count !== undefined) {
-      const offset = this.countArg(options.offset ?? 0, 'offset');
-      const count = options.count === undefined ? -1 : this.countArg(options.count, 'count');
-      args.push('LIMIT', String(offset), String(count));
-    }
-    return this.read(args, this.elements(options.withScores));
+    const args = byScoreCommand(this.key, min, max, options, this.errorContext);
+    return this.read(args, elementsOf(this.serializer as Serializer<T>, options.withScores));
   }
 
   /** Whether an element is in the set (`ZSCORE`, O(1)). */
@@ -352,7 +197,7 @@ export class SortedSet<T = string> extends Model {
    */
   scoreMany(elements: Iterable<T>): Promise<Array<number | null>> {
     const stored = [...elements].map((element) => this.encode(element));
-    if (stored.length === 0) return this.nothing(() => []);
+    if (stored.length === 0) return this.run(nothing(this, () => []));
     return this.read(['ZMSCORE', this.key, ...stored], (reply) => (reply as unknown[]).map(double));
   }
 
@@ -366,23 +211,22 @@ export class SortedSet<T = string> extends Model {
 
   /** Removes and returns the highest-scored element with its score (`ZPOPMAX`), or null when empty. */
   popMax(): Promise<[T, number] | null> {
-    const decode = scored(this.serializer as Serializer<T>);
-    return this.write(['ZPOPMAX', this.key, '1'], (reply) => decode(reply)[0] ?? null);
+    return this.#pop('ZPOPMAX');
   }
 
   /** Removes and returns the lowest-scored element with its score (`ZPOPMIN`), or null when empty. */
   popMin(): Promise<[T, number] | null> {
-    const decode = scored(this.serializer as Serializer<T>);
-    return this.write(['ZPOPMIN', this.key, '1'], (reply) => decode(reply)[0] ?? null);
+    return this.#pop('ZPOPMIN');
   }
 
   /**
    * Keeps only the `size` highest-scored elements (`ZREMRANGEBYRANK key 0 -(size+1)`,
    * O(log n + m)); `truncate(0)` empties the set.
    * @returns how many elements were removed.
+   * @throws {@link ArgumentError} when `size` is not a non-negative integer.
    */
   truncate(size: number): Promise<number> {
-    const keep = this.countArg(size, 'size');
+    const keep = countArg(size, 'size', this.errorContext);
     return this.write(['ZREMRANGEBYRANK', this.key, '0', String(-(keep + 1))], integer);
   }
 
@@ -397,10 +241,8 @@ export class SortedSet<T = string> extends Model {
    * @returns how many elements were removed.
    */
   cleanByScore(min: ScoreBound, max: ScoreBound): Promise<number> {
-    return this.write(
-      ['ZREMRANGEBYSCORE', this.key, this.boundArg(min, 'min'), this.boundArg(max, 'max')],
-      integer,
-    );
+    const range = scoreRange(min, max, this.errorContext);
+    return this.write(['ZREMRANGEBYSCORE', this.key, ...range], integer);
   }
 
   /**
@@ -411,13 +253,15 @@ export class SortedSet<T = string> extends Model {
    */
   scan(options: ScanOptions = {}): AsyncGenerator<[T, number], void, undefined> {
     this.direct('scan()');
-    const extra = scanArgs(options, this.context());
-    const decodeItems = scored(this.serializer as Serializer<T>);
+    const extra = scanArgs(options, this.errorContext);
+    const decode = scanPage(scored(this.serializer as Serializer<T>));
     const master = this.fromMaster();
-    const decode = (reply: unknown): { cursor: string; items: Array<[T, number]> } => {
-      const page = scanPage(reply);
-      return { cursor: page.cursor, items: decodeItems(page.items) };
-    };
     return scanAll((cursor) => master.read(['ZSCAN', this.key, cursor, ...extra], decode));
+  }
+
+  /** `ZPOPMAX key 1` or `ZPOPMIN key 1`: the element taken with its score, or null. */
+  #pop(command: 'ZPOPMAX' | 'ZPOPMIN'): Promise<[T, number] | null> {
+    const decode = scored(this.serializer as Serializer<T>);
+    return this.write([command, this.key, '1'], (reply) => decode(reply)[0] ?? null);
   }
 }
