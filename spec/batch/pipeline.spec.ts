@@ -35,6 +35,8 @@ describe('pipelines and transactions', () => {
     server = await standalone();
     Main = connectionTo(server);
   });
+  // Every test starts on an empty script cache (as after a restart or a failover).
+  beforeEach(() => raw(server, 'SCRIPT', 'FLUSH'));
   after(closeAll);
 
   function models(connection: typeof Connection) {

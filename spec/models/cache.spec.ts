@@ -70,6 +70,8 @@ onEachTopology('Cache', (target) => {
   before(() => {
     Main = target().connection();
   });
+  // Every test starts on an empty script cache (as after a restart or a failover).
+  beforeEach(() => target().rawAll('SCRIPT', 'FLUSH'));
 
   interface CacheConfig {
     ser?: Serializer<unknown>;

@@ -41,6 +41,9 @@ onEachTopology('Lock', (target) => {
   before(() => {
     Locks = lockOn(target());
   });
+  // Every test starts on an empty script cache (as after a restart or a failover), so no earlier
+  // test's loading hides a path that must load the scripts itself.
+  beforeEach(() => target().rawAll('SCRIPT', 'FLUSH'));
 
   describe('acquire / release / extend', () => {
     it('acquire() stores a unique owner token with the ttl, release() deletes it', async () => {
