@@ -14,7 +14,8 @@ import { closeAll, connectionTo, uniq } from '../support/helpers.js';
 import { standalone } from '../support/topology.js';
 
 /** Compiles only when `A` and `B` are the same type (an assertion checked by tsc). */
-type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+type Equal<A, B> =
+  (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 const same = <A, B>(check: Equal<A, B>): void => {
   expect(check).to.equal(true);
 };

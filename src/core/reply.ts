@@ -1,4 +1,5 @@
-import type { Command, CommandOrigin } from './command.js';
+import { contextOf, type Command } from './command.js';
+import type { ErrorContext } from './errors.js';
 import { DecodeError, RedisextError } from './errors.js';
 
 /**
@@ -11,7 +12,8 @@ import { DecodeError, RedisextError } from './errors.js';
 
 /** Something that maps driver errors to typed ones (an Endpoint, a cluster). */
 export interface ErrorMapper {
-  toError(error: unknown, command?: { origin?: CommandOrigin }): Error;
+  /** `context`: the model and key the error is about (a Command has both fields). */
+  toError(error: unknown, context?: ErrorContext): Error;
 }
 
 /**
@@ -33,16 +35,19 @@ export function finish<R>(command: Command<R>, reply: unknown): R {
   try {
     return decode(reply);
   } catch (error) {
-    throw decodeFailure(error, command.origin);
+    throw decodeFailure(error, command);
   }
 }
 
 /** A decoder's failure as a typed DecodeError (a RedisextError passes through). */
-export function decodeFailure(error: unknown, origin: CommandOrigin | undefined): Error {
+export function decodeFailure(
+  error: unknown,
+  context: { readonly model?: string; readonly key?: string },
+): Error {
   if (error instanceof RedisextError) return error;
   return new DecodeError(
     `cannot decode the stored value: ${error instanceof Error ? error.message : String(error)}`,
-    origin ? { model: origin.modelName, key: origin.key } : {},
+    contextOf(context),
     { cause: error },
   );
 }

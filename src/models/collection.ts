@@ -110,5 +110,11 @@ export function countOrFlag(items: number): (reply: unknown) => boolean | number
  * A model runs it as its other commands: `this.run(nothing(this, () => 0))`.
  */
 export function nothing<R>(origin: CommandOrigin, result: () => R): Command<R> {
-  return { args: ['EXISTS', origin.key], write: false, decode: result, origin };
+  return {
+    args: ['EXISTS', origin.key],
+    write: false,
+    decode: result,
+    model: origin.modelName,
+    key: origin.key,
+  };
 }

@@ -146,17 +146,24 @@ export abstract class Handle implements CommandOrigin {
 
   /** A read command on this handle's key. */
   protected read<R>(args: RedisArg[], decode?: (reply: unknown) => R): Operation<R> {
-    return this.run({ args, write: false, decode, origin: this });
+    return this.run({ args, write: false, decode, model: this.modelName, key: this.key });
   }
 
   /** A read on this handle's key that must see the master's latest state (never a replica). */
   protected readPrimary<R>(args: RedisArg[], decode?: (reply: unknown) => R): Operation<R> {
-    return this.run({ args, write: false, primary: true, decode, origin: this });
+    return this.run({
+      args,
+      write: false,
+      primary: true,
+      decode,
+      model: this.modelName,
+      key: this.key,
+    });
   }
 
   /** A write command on this handle's key. */
   protected write<R>(args: RedisArg[], decode?: (reply: unknown) => R): Operation<R> {
-    return this.run({ args, write: true, decode, origin: this });
+    return this.run({ args, write: true, decode, model: this.modelName, key: this.key });
   }
 
   /**
@@ -173,7 +180,8 @@ export abstract class Handle implements CommandOrigin {
       args: script.evalsha(keys, args),
       write: options.write,
       decode: options.decode,
-      origin: this,
+      model: this.modelName,
+      key: this.key,
       script,
     });
   }
@@ -189,7 +197,7 @@ export abstract class Handle implements CommandOrigin {
       this.key,
       (client) => fn(client),
       signal,
-      this,
+      this.errorContext,
     );
   }
 
@@ -217,7 +225,7 @@ export abstract class Handle implements CommandOrigin {
 
   /** Decodes a reply obtained outside `run` (e.g. from a blocking client), errors typed. */
   protected decodeWith<R>(decode: (reply: unknown) => R, reply: unknown): R {
-    return finish({ args: [], write: false, decode, origin: this }, reply);
+    return finish({ args: [], write: false, decode, model: this.modelName, key: this.key }, reply);
   }
 
   /** The serializer in force (the class `SERIALIZER`, or strings as they are). */

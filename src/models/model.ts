@@ -118,7 +118,8 @@ export abstract class Model extends Handle {
       write: true,
       decode: flag,
       recover: noSuchKey,
-      origin: this,
+      model: this.modelName,
+      key: this.key,
     });
   }
 }

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { keyOf, type Command, type CommandOrigin, type RedisArg } from '../core/command.js';
+import { keyOf, type Command, type RedisArg, contextOf } from '../core/command.js';
+import type { ErrorContext } from '../core/errors.js';
 import { CommandError, CrossSlotError } from '../core/errors.js';
 import { finish, settle } from '../core/reply.js';
 import { runPipeline } from './batch-exec.js';
@@ -88,11 +89,11 @@ export class ClusterRouter implements Topology {
     return cluster;
   }
 
-  toError(error: unknown, command?: { origin?: CommandOrigin }): Error {
+  toError(error: unknown, context?: ErrorContext): Error {
     return mapError(
       error,
       { address: this.describe(), secret: this.seeds[0].password, dropReason: this.#dropReason },
-      command?.origin,
+      context,
     );
   }
 
@@ -206,11 +207,10 @@ export class ClusterRouter implements Topology {
         throw new CommandError('ERR', 'EXEC answered nil without WATCH');
       }
       if (redirects >= MAX_REDIRECTS) {
-        const origin = commands[0].origin;
         throw new CommandError(
           outcome.reason,
           `the transaction was still redirected (${outcome.reason}) after ${MAX_REDIRECTS} attempts; nothing ran`,
-          origin ? { model: origin.modelName, key: origin.key } : {},
+          contextOf(commands[0]),
         );
       }
       asking = outcome.reason === 'ASK';
@@ -239,11 +239,11 @@ export class ClusterRouter implements Topology {
     key: string,
     fn: (client: RedisClient, endpoint: Endpoint) => Promise<T>,
     signal?: AbortSignal,
-    origin?: CommandOrigin,
+    context?: ErrorContext,
     address?: string,
   ): Promise<T> {
     const node = address ? this.#nodes.at(address) : await this.#nodeFor(key);
-    return node.blocking((client) => fn(client, node), signal, origin);
+    return node.blocking((client) => fn(client, node), signal, context);
   }
 
   async *scan(match: string, count: number): AsyncGenerator<string[], void, undefined> {

@@ -1,5 +1,6 @@
 import { createClient } from 'redis';
-import type { Command, CommandOrigin } from '../core/command.js';
+import type { Command } from '../core/command.js';
+import type { ErrorContext } from '../core/errors.js';
 import { finish, settle } from '../core/reply.js';
 import type { ParsedDsn } from './dsn.js';
 import { isDriverError, mapError, replyCode } from './error-map.js';
@@ -126,11 +127,11 @@ export class Endpoint {
   }
 
   /** Maps a driver error to a typed error naming the model and key. */
-  toError(error: unknown, command?: { origin?: CommandOrigin }): Error {
+  toError(error: unknown, context?: ErrorContext): Error {
     return mapError(
       error,
       { address: this.address, secret: this.#server.password, dropReason: this.#dropReason },
-      command?.origin,
+      context,
     );
   }
 
@@ -174,7 +175,7 @@ export class Endpoint {
   async blocking<T>(
     fn: (client: RedisClient) => Promise<T>,
     signal?: AbortSignal,
-    origin?: CommandOrigin,
+    context?: ErrorContext,
   ): Promise<T> {
     signal?.throwIfAborted();
     let client = this.#idle.pop();
@@ -197,7 +198,7 @@ export class Endpoint {
     } catch (error) {
       healthy = false;
       if (signal?.aborted) throw signal.reason;
-      throw isDriverError(error) ? this.toError(error, { origin }) : error;
+      throw isDriverError(error) ? this.toError(error, context) : error;
     } finally {
       signal?.removeEventListener('abort', abort);
       this.#busy.delete(own);

@@ -13,7 +13,7 @@ import {
   TimeoutError,
   WatchError,
 } from 'redis';
-import type { CommandOrigin } from '../core/command.js';
+import { contextOf } from '../core/command.js';
 import {
   AuthError,
   CommandError,
@@ -100,9 +100,9 @@ function outcomeOf(error: Error): Outcome {
 }
 
 /** Maps a node-redis or socket error to a typed redisext error naming the model and key. */
-export function mapError(error: unknown, site: ErrorSite, origin?: CommandOrigin): Error {
+export function mapError(error: unknown, site: ErrorSite, about?: ErrorContext): Error {
   if (error instanceof RedisextError) return error;
-  const context: ErrorContext = origin ? { model: origin.modelName, key: origin.key } : {};
+  const context: ErrorContext = about ? contextOf(about) : {};
   if (error instanceof ErrorReply) {
     const message = redact(error.message, site.secret);
     const code = message.split(' ', 1)[0];

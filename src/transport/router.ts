@@ -1,4 +1,5 @@
-import type { Command, CommandOrigin } from '../core/command.js';
+import type { Command } from '../core/command.js';
+import type { ErrorContext } from '../core/errors.js';
 import { CommandError, ConnectionError } from '../core/errors.js';
 import { runPipeline } from './batch-exec.js';
 import type { ParsedDsn } from './dsn.js';
@@ -108,10 +109,10 @@ export class Router implements Topology {
     _key: string,
     fn: (client: RedisClient, endpoint: Endpoint) => Promise<T>,
     signal?: AbortSignal,
-    origin?: CommandOrigin,
+    context?: ErrorContext,
   ): Promise<T> {
     const master = this.master;
-    return master.blocking((client) => fn(client, master), signal, origin);
+    return master.blocking((client) => fn(client, master), signal, context);
   }
 
   checkSlots(): void {

@@ -1,4 +1,5 @@
-import type { Command, CommandOrigin } from '../core/command.js';
+import type { Command } from '../core/command.js';
+import type { ErrorContext } from '../core/errors.js';
 import type { Endpoint, RedisClient } from './endpoint.js';
 
 /** Options of a pipeline. */
@@ -36,7 +37,7 @@ export interface Topology {
     key: string,
     fn: (client: RedisClient, endpoint: Endpoint) => Promise<T>,
     signal?: AbortSignal,
-    origin?: CommandOrigin,
+    context?: ErrorContext,
     address?: string,
   ): Promise<T>;
   /**
