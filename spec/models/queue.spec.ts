@@ -438,13 +438,7 @@ class InFlightList<T = string> extends Model {
   }
 
   get #host(): BlockingHost {
-    return {
-      key: this.key,
-      modelName: this.modelName,
-      run: (fn) => this.blocking(fn),
-      decode: (decode, reply) => this.decodeWith(decode, reply),
-      direct: (operation) => this.direct(operation),
-    };
+    return this.tools();
   }
 }
 

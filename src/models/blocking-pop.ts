@@ -4,6 +4,7 @@ import { integer } from '../core/decoders.js';
 import { ArgumentError } from '../core/errors.js';
 import type { RedisClient } from '../transport/endpoint.js';
 import type { DirectOnly } from '../batch/types.js';
+import type { Tools } from './handle.js';
 
 /**
  * Blocking pops, written once for every model that waits for an item (Queue and Stack with
@@ -76,14 +77,7 @@ export interface BlockingCommand<V> {
 }
 
 /** What a model lends to its blocking pops: its key and name, and its protected helpers. */
-export interface BlockingHost extends CommandOrigin {
-  /** Runs `fn` on a dedicated connection to the master (`Model.blocking`, without a signal). */
-  run<T>(fn: (client: RedisClient) => Promise<T>): Promise<T>;
-  /** Decodes a reply obtained outside a command run, errors typed (`Model.decodeWith`). */
-  decode<R>(decode: (reply: unknown) => R, reply: unknown): R;
-  /** Throws a {@link ConfigError} when the model queues into a batch (`Model.direct`). */
-  direct(operation: string): void;
-}
+export type BlockingHost = Pick<Tools, 'key' | 'modelName' | 'blocking' | 'decodeWith' | 'direct'>;
 
 /**
  * A blocking command's timeout argument: milliseconds checked and turned into Redis' decimal
@@ -122,7 +116,7 @@ export function blockingPop<V>(
   host.direct('pop({ timeout })'); // synchronously: a batch gets an error, not a rejection
   const args = blocking.command(timeoutArg(host, options.timeout));
   return popOnce(host, args, options.signal).then((reply) =>
-    nil(reply) ? null : host.decode((r) => blocking.value(r), reply),
+    nil(reply) ? null : host.decodeWith((r) => blocking.value(r), reply),
   ) as DirectOnly<V | null>;
 }
 
@@ -168,7 +162,7 @@ export function consume<V>(
           if (idleEnds) return;
           continue;
         }
-        yield host.decode((r) => blocking.value(r), reply);
+        yield host.decodeWith((r) => blocking.value(r), reply);
       }
     } finally {
       if (signal?.aborted) held.client.destroy();
@@ -191,7 +185,7 @@ async function popOnce(
   signal?.throwIfAborted();
   let reply: unknown;
   try {
-    reply = await host.run(async (client) => {
+    reply = await host.blocking(async (client) => {
       try {
         return await send(client, args, signal);
       } finally {
@@ -268,14 +262,14 @@ interface Lease {
   release(failure?: unknown): Promise<void>;
 }
 
-/** Holds one dedicated connection until released: `host.run` with a function that waits. */
+/** Holds one dedicated connection until released: `host.blocking` with a function that waits. */
 function lease(host: BlockingHost): Promise<Lease> {
   return new Promise<Lease>((resolve, reject) => {
     let finish!: (failure: unknown) => void;
     const held = new Promise<void>((done, fail) => {
       finish = (failure) => (failure === undefined ? done() : fail(failure));
     });
-    const over = host.run(async (client) => {
+    const over = host.blocking(async (client) => {
       resolve({
         client,
         release: (failure) => {

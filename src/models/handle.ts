@@ -25,6 +25,27 @@ export interface Operation<R> extends Promise<R> {
   finally: never;
 }
 
+/**
+ * A handle's protected command helpers, bound and lent to the files that hold the steps of a
+ * model's protocol (`lock/acquire.ts`, `cache/get-or-set.ts`, `blocking-pop.ts`...), which cannot
+ * call protected members. Each is the {@link Handle} method of the same name.
+ */
+export interface Tools extends CommandOrigin {
+  read<R>(args: RedisArg[], decode?: (reply: unknown) => R): Operation<R>;
+  write<R>(args: RedisArg[], decode?: (reply: unknown) => R): Operation<R>;
+  script<R>(
+    script: Script,
+    keys: readonly RedisArg[],
+    args: readonly RedisArg[],
+    options: { write: boolean; decode?: (reply: unknown) => R },
+  ): Operation<R>;
+  blocking<T>(fn: (client: RedisClient) => Promise<T>, signal?: AbortSignal): Promise<T>;
+  now<R>(operation: Operation<R>): Promise<R>;
+  direct(operation: string): void;
+  decodeWith<R>(decode: (reply: unknown) => R, reply: unknown): R;
+  encode(value: unknown): RedisArg;
+}
+
 /** The handle a copy is being made of, while the copy is constructed (no object per copy). */
 let copyOf: Handle | undefined;
 
@@ -221,6 +242,22 @@ export abstract class Handle implements CommandOrigin {
   protected now<R>(operation: Operation<R>): Promise<R> {
     this.direct('an operation of several steps');
     return operation as Promise<R>;
+  }
+
+  /** This handle's protected helpers, bound, for the step files of its protocol. */
+  protected tools(): Tools {
+    return {
+      key: this.key,
+      modelName: this.modelName,
+      read: (args, decode) => this.read(args, decode),
+      write: (args, decode) => this.write(args, decode),
+      script: (script, keys, args, options) => this.script(script, keys, args, options),
+      blocking: (fn, signal) => this.blocking(fn, signal),
+      now: (operation) => this.now(operation),
+      direct: (operation) => this.direct(operation),
+      decodeWith: (decode, reply) => this.decodeWith(decode, reply),
+      encode: (value) => this.encode(value),
+    };
   }
 
   /** Decodes a reply obtained outside `run` (e.g. from a blocking client), errors typed. */

@@ -213,12 +213,6 @@ export class PriorityQueue<T = string> extends Model {
 
   /** What the blocking pops use of this model. */
   get #host(): BlockingHost {
-    return {
-      key: this.key,
-      modelName: this.modelName,
-      run: (fn) => this.blocking(fn),
-      decode: (decode, reply) => this.decodeWith(decode, reply),
-      direct: (operation) => this.direct(operation),
-    };
+    return this.tools();
   }
 }

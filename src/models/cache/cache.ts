@@ -243,14 +243,8 @@ export class Cache<T = string> extends Namespace {
   #lent(): EntryHandle<T> {
     const decode = nullable(this.serializer) as (reply: unknown) => T;
     return {
-      key: this.key,
-      modelName: this.modelName,
+      ...this.tools(),
       connection: this.connection,
-      read: (args, decoder) => this.read(args, decoder),
-      script: (script, keys, args, options) => this.script(script, keys, args, options),
-      blocking: (fn) => this.blocking(fn),
-      now: (operation) => this.now(operation),
-      encode: (value) => this.encode(value),
       decode: (raw: StoredReply) => this.decodeWith(decode, raw),
     };
   }

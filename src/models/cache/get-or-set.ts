@@ -1,11 +1,10 @@
-import type { CommandOrigin, RedisArg } from '../../core/command.js';
+import type { RedisArg } from '../../core/command.js';
 import type { Connection } from '../../connection/connection.js';
-import type { RedisClient } from '../../transport/endpoint.js';
 import { integer } from '../../core/decoders.js';
 import { hashTag, sideKey } from '../../core/keys.js';
 import { Script } from '../../core/script.js';
 import { newToken } from '../../core/token.js';
-import type { Operation } from '../handle.js';
+import type { Tools } from '../handle.js';
 import type { Tally } from './stats.js';
 
 /**
@@ -28,22 +27,10 @@ const WAIT_CAP = 1_000;
 export type StoredReply = string | Buffer;
 
 /** One entry of a cache as the protocol sees it: its key, and its cache's helpers, lent. */
-export interface EntryHandle<T> extends CommandOrigin {
-  /** `Handle.read` on the entry key. */
-  read<R>(args: RedisArg[], decode: (reply: unknown) => R): Operation<R>;
-  /** `Handle.script`: one Lua script on the entry's keys. */
-  script<R>(
-    script: Script,
-    keys: readonly RedisArg[],
-    args: readonly RedisArg[],
-    options: { write: boolean; decode?: (reply: unknown) => R },
-  ): Operation<R>;
-  /** `Handle.blocking`: `fn` on a dedicated connection to the master of the entry's slot. */
-  blocking<R>(fn: (client: RedisClient) => Promise<R>): Promise<R>;
-  /** `Handle.now`: the promise of a step run at once. */
-  now<R>(operation: Operation<R>): Promise<R>;
-  /** The cache's serializer, errors naming the entry: a value to store. */
-  encode(value: T): RedisArg;
+export interface EntryHandle<T> extends Pick<
+  Tools,
+  'key' | 'modelName' | 'read' | 'script' | 'blocking' | 'now' | 'encode'
+> {
   /** The cache's serializer, errors naming the entry: a stored value read back. */
   decode(raw: StoredReply): T;
   /** The cache's Connection class (the waits of one process are shared per Connection). */

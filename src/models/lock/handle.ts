@@ -1,8 +1,5 @@
-import type { CommandOrigin, RedisArg } from '../../core/command.js';
-import type { Script } from '../../core/script.js';
 import { sideKey } from '../../core/keys.js';
-import type { RedisClient } from '../../transport/endpoint.js';
-import type { Operation } from '../model.js';
+import type { Tools } from '../handle.js';
 
 /**
  * What the steps of a lock (acquire.ts, release.ts, extend.ts) work with: the Lock's key, what it
@@ -23,21 +20,13 @@ export interface Ownership {
   ttl: number | undefined;
 }
 
-/** A Lock as its steps see it. */
-export interface LockHandle extends CommandOrigin {
+/** A Lock as its steps see it: the model's helpers, and what the Lock holds. */
+export interface LockHandle extends Pick<
+  Tools,
+  'key' | 'modelName' | 'script' | 'blocking' | 'now'
+> {
   /** What this handle holds, updated by the steps when their script succeeds. */
   readonly ownership: Ownership;
-  /** `Model.script`: one Lua script on the lock's keys (EVALSHA, falling back to EVAL). */
-  script<R>(
-    script: Script,
-    keys: readonly RedisArg[],
-    args: readonly RedisArg[],
-    options: { write: boolean; decode?: (reply: unknown) => R },
-  ): Operation<R>;
-  /** `Model.blocking`: `fn` on a dedicated connection to the master (for the wait's `BLPOP`). */
-  blocking<T>(fn: (client: RedisClient) => Promise<T>, signal?: AbortSignal): Promise<T>;
-  /** `Model.now`: the promise of an operation run at once, for steps of several round trips. */
-  now<R>(operation: Operation<R>): Promise<R>;
 }
 
 /** How long (ms, as a Redis argument) an unclaimed wake-up token and the waiting flag live. */

@@ -183,14 +183,7 @@ export class Lock extends Model {
 
   /** This handle as the lock's steps see it (its protected helpers, bound). */
   get #handle(): LockHandle {
-    return {
-      key: this.key,
-      modelName: this.modelName,
-      ownership: this.ownership,
-      script: (script, keys, args, options) => this.script(script, keys, args, options),
-      blocking: (fn, signal) => this.blocking(fn, signal),
-      now: (operation) => this.now(operation),
-    };
+    return { ...this.tools(), ownership: this.ownership };
   }
 
   /** The ttl option in ms, checked (default: the class TTL). */
