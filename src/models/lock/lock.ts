@@ -183,7 +183,16 @@ export class Lock extends Model {
 
   /** This handle as the lock's steps see it (its protected helpers, bound). */
   get #handle(): LockHandle {
-    return { ...this.tools(), ownership: this.ownership };
+    // Built on each call (acquire, release...): only the helpers the steps use, no more closures
+    // than needed on this hot path (not the whole of `tools()`).
+    return {
+      key: this.key,
+      modelName: this.modelName,
+      ownership: this.ownership,
+      script: (script, keys, args, options) => this.script(script, keys, args, options),
+      blocking: (fn, signal) => this.blocking(fn, signal),
+      now: (operation) => this.now(operation),
+    };
   }
 
   /** The ttl option in ms, checked (default: the class TTL). */
