@@ -22,7 +22,7 @@ export {
   type ModelStatics,
 } from './models/config.js';
 export { Model, type Operation } from './models/model.js';
-export { Handle, type Identify } from './models/handle.js';
+export { Handle, type Identify, type Tools } from './models/handle.js';
 export { Namespace } from './models/namespace.js';
 export type { Executor } from './core/executor.js';
 export type { CommandOrigin, RedisArg } from './core/command.js';
