@@ -11,49 +11,12 @@ import { finish } from '../core/reply.js';
 import type { Executor } from '../core/executor.js';
 import { connectionOf, routerOf, type ConnectionRef, type ModelStatics } from './config.js';
 import { integerArg, msArg } from './args.js';
+import type { Identify, Operation, Tools } from './tools.js';
 
-/**
- * What a model's command helpers (`read`, `write`, `script`...) return: the operation's promise
- * when the handle runs commands at once, its placeholder when it queues them into a batch.
- * Model methods return it as it is. It has no usable `then`/`catch`/`finally`, so that chaining
- * on it, which would break inside a batch, does not compile: an operation that needs the
- * reply first (several round trips) calls `this.direct(...)` and uses `this.now(...)`.
- */
-export interface Operation<R> extends Promise<R> {
-  then: never;
-  catch: never;
-  finally: never;
-}
-
-/**
- * A handle's protected command helpers, bound and lent to the files that hold the steps of a
- * model's protocol (`lock/acquire.ts`, `cache/get-or-set.ts`, `blocking-pop.ts`...), which cannot
- * call protected members. Each is the {@link Handle} method of the same name.
- */
-export interface Tools extends CommandOrigin {
-  read<R>(args: RedisArg[], decode?: (reply: unknown) => R): Operation<R>;
-  write<R>(args: RedisArg[], decode?: (reply: unknown) => R): Operation<R>;
-  script<R>(
-    script: Script,
-    keys: readonly RedisArg[],
-    args: readonly RedisArg[],
-    options: { write: boolean; decode?: (reply: unknown) => R },
-  ): Operation<R>;
-  blocking<T>(fn: (client: RedisClient) => Promise<T>, signal?: AbortSignal): Promise<T>;
-  now<R>(operation: Operation<R>): Promise<R>;
-  direct(operation: string): void;
-  decodeWith<R>(decode: (reply: unknown) => R, reply: unknown): R;
-  encode(value: unknown): RedisArg;
-}
+export type { Identify, Operation, Tools } from './tools.js';
 
 /** The handle a copy is being made of, while the copy is constructed (no object per copy). */
 let copyOf: Handle | undefined;
-
-/**
- * How a handle class makes its key from its static configuration and the constructor's
- * argument (a plain function, so constructing a handle allocates no closure).
- */
-export type Identify = (statics: ModelStatics, name: string | undefined) => string;
 
 /**
  * What every model handle has, whatever it names in Redis (one key: `Model`; a namespace
