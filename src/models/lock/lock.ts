@@ -182,17 +182,18 @@ export class Lock extends Model {
   }
 
   /** This handle as the lock's steps see it (its protected helpers, bound). */
+  /** The step helpers of this instance, made once (a copy makes its own, bound to itself). */
+  #lent: LockHandle | undefined;
+
   get #handle(): LockHandle {
-    // Built on each call (acquire, release...): only the helpers the steps use, no more closures
-    // than needed on this hot path (not the whole of `tools()`).
-    return {
+    return (this.#lent ??= {
       key: this.key,
       modelName: this.modelName,
       ownership: this.ownership,
       script: (script, keys, args, options) => this.script(script, keys, args, options),
       blocking: (fn, signal) => this.blocking(fn, signal),
       now: (operation) => this.now(operation),
-    };
+    });
   }
 
   /** The ttl option in ms, checked (default: the class TTL). */
