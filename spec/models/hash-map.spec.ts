@@ -149,6 +149,35 @@ onEachTopology('HashMap', (target) => {
     expect(polluted).to.equal(undefined);
   });
 
+  for (const protocol of [3, 2] as const) {
+    it(`reads back fields named __proto__, constructor, prototype whole (RESP${protocol}: getAll, getMany, values, scan, in batches)`, async () => {
+      const Hash = hashWith<string>(undefined, target().connection({ protocol }));
+      const hash = new Hash(uniq());
+      const names = ['__proto__', 'constructor', 'prototype', 'plain'];
+      // Written by another client, as any service sharing the data may.
+      await target().raw('HSET', hash.key, ...names.flatMap((name) => [name, `v-${name}`]));
+      const expected = (all: Record<string, string>): void => {
+        expect(Object.getPrototypeOf(all)).to.equal(Object.prototype);
+        expect(Object.keys(all).sort()).to.deep.equal([...names].sort());
+        for (const name of names) {
+          expect(Object.getOwnPropertyDescriptor(all, name)?.value).to.equal(`v-${name}`);
+        }
+      };
+      expected(await hash.getAll());
+      expect(await hash.getMany(names)).to.deep.equal(names.map((name) => `v-${name}`));
+      expect((await hash.values()).sort()).to.deep.equal(names.map((name) => `v-${name}`).sort());
+      const scanned: string[] = [];
+      for await (const [field] of hash.scan()) scanned.push(field);
+      expect(scanned.sort()).to.deep.equal([...names].sort());
+      const connection = hash.connection;
+      const [piped] = await connection.pipeline((p) => [hash.in(p).getAll()]);
+      expected(piped);
+      const [inTransaction] = await connection.transaction((t) => [hash.in(t).getAll()]);
+      expected(inTransaction);
+      expect(({} as Record<string, unknown>).plain).to.equal(undefined);
+    });
+  }
+
   it('uses the Python layout: a Redis hash, readable and writable by plain commands', async () => {
     const Hash = hashWith<{ n: number }>(serializer.JSON);
     const hash = new Hash(uniq());

@@ -37,6 +37,12 @@ export interface Command<R = unknown> {
   readonly model?: string;
   /** The full Redis key the command is about (errors, cluster routing). */
   readonly key?: string;
+  /**
+   * The reply holds a map whose keys are user data (a hash's field names): it must come back as
+   * a JS `Map` (or RESP2 pairs), never as a plain object, where a field named `__proto__` is
+   * lost. Other commands keep node-redis' default (objects).
+   */
+  readonly maps?: boolean;
   /** Set when `args` is an EVALSHA: used to fall back to EVAL. */
   readonly script?: Script;
 }

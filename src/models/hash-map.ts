@@ -148,10 +148,17 @@ export class HashMap<T = string> extends Model {
    */
   getAll(): Promise<Record<string, T>> {
     const value = storedValue(this.serializer as Serializer<T>);
-    return this.read(['HGETALL', this.key], (reply) => {
-      const record: Record<string, T> = {};
-      for (const [field, decoded] of fieldValues(reply, value)) put(record, field, decoded);
-      return record;
+    return this.run({
+      args: ['HGETALL', this.key],
+      write: false,
+      maps: true,
+      model: this.modelName,
+      key: this.key,
+      decode: (reply) => {
+        const record: Record<string, T> = {};
+        for (const [field, decoded] of fieldValues(reply, value)) put(record, field, decoded);
+        return record;
+      },
     });
   }
 

@@ -8,6 +8,7 @@ import {
 import { finish, settle, type ErrorMapper } from '../core/reply.js';
 import { replyCode } from './error-map.js';
 import { evalOf, isNoScript, scriptLoads, withScriptLoads } from './scripts.js';
+import { execOptions } from './reply-options.js';
 
 /**
  * Running a batch on a connection: a pipeline (every command written at once, replies decoded
@@ -212,14 +213,20 @@ const REDIRECTS = new Set(['MOVED', 'ASK', 'TRYAGAIN']);
  */
 export async function runTransaction(
   mapper: ErrorMapper,
-  send: (args: RedisArg[]) => Promise<unknown>,
+  send: (args: RedisArg[], options?: ReturnType<typeof execOptions>) => Promise<unknown>,
   commands: readonly Command[],
   options: { asking?: boolean; meter?: Meter } = {},
 ): Promise<TransactionOutcome> {
   const head = [...scriptLoads(commands), ...(options.asking ? [['ASKING']] : []), ['MULTI']];
   const all = [...head, ...commands.map((command) => command.args), ['EXEC']];
-  const settled = await sendAll(all.length, (i) => send(all[i]), options.meter, true);
+  const execWith = execOptions(commands);
   const at = all.length - 1;
+  const settled = await sendAll(
+    all.length,
+    (i) => send(all[i], i === at ? execWith : undefined),
+    options.meter,
+    true,
+  );
   const execError = settled.errors?.[at];
   const queuedError = (i: number): unknown => settled.errors?.[head.length + i];
   if (execError !== undefined) {

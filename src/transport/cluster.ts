@@ -12,6 +12,7 @@ export type { RedisClusterClient } from './cluster-client.js';
 import type { Endpoint, RedisClient } from './endpoint.js';
 import { scanServer } from './scan.js';
 import { evalOf, isNoScript } from './scripts.js';
+import { replyOptions } from './reply-options.js';
 import { mapError } from './error-map.js';
 import { connectDeadline } from './deadline.js';
 import type { ResolvedOptions } from './options.js';
@@ -118,7 +119,7 @@ export class ClusterRouter implements Topology {
     args: RedisArg[],
     readonly: boolean,
   ): Promise<unknown> {
-    return cluster.sendCommand(keyOf(command), readonly, args);
+    return cluster.sendCommand(keyOf(command), readonly, args, replyOptions(command));
   }
 
   run<R>(command: Command<R>, fromMaster = false): Promise<R> {

@@ -6,6 +6,7 @@ import type { ParsedDsn } from './dsn.js';
 import { isDriverError, mapError, replyCode } from './error-map.js';
 import { runTransaction, type TransactionOutcome } from './batch-exec.js';
 import { evalOf, isNoScript } from './scripts.js';
+import { replyOptions } from './reply-options.js';
 import { connectDeadline } from './deadline.js';
 import { clientOptions, reconnectDelay, type ResolvedOptions } from './options.js';
 import { Watchdog } from './watchdog.js';
@@ -85,7 +86,7 @@ export class Endpoint {
   execOn<R>(client: RedisClient, command: Command<R>): Promise<R> {
     const watchdog = this.#watchdog;
     watchdog.inflight++;
-    return client.sendCommand(command.args).then(
+    return client.sendCommand(command.args, replyOptions(command)).then(
       (reply) => {
         watchdog.settled();
         return finish(command, reply);
@@ -106,7 +107,7 @@ export class Endpoint {
     commands: readonly Command[],
     options: { asking?: boolean; metered?: boolean } = {},
   ): Promise<TransactionOutcome> {
-    return runTransaction(this, (args) => client.sendCommand(args), commands, {
+    return runTransaction(this, (args, options) => client.sendCommand(args, options), commands, {
       asking: options.asking,
       meter: options.metered ? this.#watchdog : undefined,
     });

@@ -2,6 +2,7 @@ import type { Command } from '../core/command.js';
 import type { ErrorContext } from '../core/errors.js';
 import { CommandError, ConnectionError } from '../core/errors.js';
 import { runPipeline } from './batch-exec.js';
+import { replyOptions } from './reply-options.js';
 import type { ParsedDsn } from './dsn.js';
 import { Endpoint, type RedisClient, type ServerResolver } from './endpoint.js';
 import type { ResolvedOptions } from './options.js';
@@ -22,7 +23,12 @@ function replicaFailed(error: unknown): boolean {
 function pipelineOn(endpoint: Endpoint, commands: readonly Command[]): Promise<unknown[]> {
   const route = { serverOf: () => endpoint.address, ordered: true, meter: endpoint.meter };
   return endpoint.use((client) =>
-    runPipeline(endpoint, (args) => client.sendCommand(args), commands, route),
+    runPipeline(
+      endpoint,
+      (args, command) => client.sendCommand(args, replyOptions(command)),
+      commands,
+      route,
+    ),
   );
 }
 
