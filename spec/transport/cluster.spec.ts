@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { createCluster } from 'redis';
 import {
+  AuthError,
   Connection,
   Counter,
   CrossSlotError,
@@ -132,5 +133,22 @@ describe('Redis Cluster', function () {
     await new Value(`${tag}1`).set('w');
     expect(await new Value(`${tag}1`).rename(`${tag}2`)).to.equal(true);
     expect(await new Value(`${tag}2`).get()).to.equal('w');
+  });
+
+  it('a seed with a wrong password is an AuthError, as on standalone, never showing it', async () => {
+    const secret = 'w7ongPa55-cluster';
+    class Wrong extends Connection {
+      static override CLUSTER = `redis://nobody:${secret}@127.0.0.1:${nodes[0].port}`;
+    }
+    @model({ connection: Wrong })
+    class Hits extends Counter {}
+    try {
+      const error = await rejects(() => new Hits(uniq()).incr(), AuthError);
+      expect(error.code).to.equal('WRONGPASS');
+      expect(error.message).not.to.include(secret);
+      expect(String(error.stack)).not.to.include(secret);
+    } finally {
+      await Wrong.close();
+    }
   });
 });

@@ -13,7 +13,7 @@ import type { Endpoint, RedisClient } from './endpoint.js';
 import { scanServer } from './scan.js';
 import { evalOf, isNoScript } from './scripts.js';
 import { replyOptions } from './reply-options.js';
-import { mapError } from './error-map.js';
+import { mapError, replyCode } from './error-map.js';
 import { connectDeadline } from './deadline.js';
 import type { ResolvedOptions } from './options.js';
 import { slotOf } from '../core/slot.js';
@@ -74,15 +74,24 @@ export class ClusterRouter implements Topology {
       seed.connectTimeout ?? this.options.connectTimeout,
       this.describe(),
     );
+    // node-redis reports why each root node failed as an 'error' event, then throws a bare
+    // "All the root nodes are unavailable": keep the first reply of a server (a WRONGPASS...), so
+    // a wrong password is an AuthError here as on a standalone server.
+    let refusal: unknown;
+    const onError = (error: unknown): void => {
+      if (refusal === undefined && replyCode(error) !== undefined) refusal = error;
+    };
+    cluster.on('error', onError);
     const connecting = cluster.connect();
     connecting.catch(() => undefined);
     try {
       await Promise.race([connecting, deadline.promise]);
     } catch (error) {
       cluster.destroy();
-      throw this.toError(error);
+      throw this.toError(refusal ?? error);
     } finally {
       deadline.clear();
+      cluster.off('error', onError);
     }
     this.#cluster = cluster;
     this.#dropReason = undefined;
