@@ -106,4 +106,34 @@ describe('batch outcomes when the connection is lost', () => {
     await Main.close();
     await server.stop();
   });
+
+  it('watch() on a server that freezes settles with a ConnectionError within commandTimeout', async () => {
+    const frozen = await spawnServer();
+    const Main = connectionTo(frozen, { options: { commandTimeout: 400 } });
+    @model({ connection: Main })
+    class Hits extends Counter {}
+    const hits = new Hits(uniq());
+    await hits.incr();
+    const started = Date.now();
+    let error: ConnectionError;
+    try {
+      error = await rejects(
+        () =>
+          Main.watch([hits], async (tx) => {
+            frozen.signal('SIGSTOP'); // after WATCH: the read below never gets its reply
+            const current = (await hits.in(tx).get()) ?? 0;
+            return (t) => [hits.in(t).set(current + 1)];
+          }),
+        ConnectionError,
+      );
+    } finally {
+      frozen.signal('SIGCONT');
+    }
+    expect(Date.now() - started).to.be.below(3000);
+    expect(error.message).to.match(/sent nothing for 400 ms/);
+    // The Connection still works afterwards.
+    expect(await hits.incr()).to.equal(2);
+    await Main.close();
+    await frozen.stop();
+  });
 });

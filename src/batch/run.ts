@@ -113,7 +113,8 @@ async function attempt<T extends readonly Queued<unknown>[]>(
   let placeholders: readonly [...T];
   try {
     if (route.asking) void client.sendCommand(['ASKING']).catch(() => undefined);
-    await client.sendCommand(['WATCH', ...keys]);
+    // Through the endpoint, so the watchdog counts it (a frozen server is noticed here too).
+    await endpoint.execOn(client, { args: ['WATCH', ...keys], write: false });
     const build = await body(new WatchSession(topology, endpoint, client, route.asking));
     placeholders = placeholdersOf(batch, build(batch));
     topology.checkSlots([...keys, ...keysOf(batch.commands)], 'WATCH');
@@ -123,7 +124,10 @@ async function attempt<T extends readonly Queued<unknown>[]>(
     if (redirect !== undefined) return { outcome: redirect };
     throw error;
   }
-  const outcome = await endpoint.transactionOn(client, batch.commands, { asking: route.asking });
+  const outcome = await endpoint.transactionOn(client, batch.commands, {
+    asking: route.asking,
+    metered: true,
+  });
   return { outcome, placeholders };
 }
 
@@ -152,7 +156,7 @@ export async function watch<T extends readonly Queued<unknown>[]>(
       (client, endpoint) => attempt(topology, name, keys, body, route, client, endpoint),
       undefined,
       undefined,
-      route.address,
+      { address: route.address, watched: true },
     );
     if (outcome.kind === 'done') return pick(placeholders!, outcome.results);
     if (outcome.kind === 'redirect') {

@@ -17,7 +17,7 @@ import { mapError, replyCode } from './error-map.js';
 import { connectDeadline } from './deadline.js';
 import type { ResolvedOptions } from './options.js';
 import { slotOf } from '../core/slot.js';
-import type { PipelineOptions, Topology } from './topology.js';
+import type { Lease, PipelineOptions, Topology } from './topology.js';
 import { Watchdog } from './watchdog.js';
 
 /** Redirections a transaction follows before it gives up (node-redis' own default is 16). */
@@ -250,10 +250,10 @@ export class ClusterRouter implements Topology {
     fn: (client: RedisClient, endpoint: Endpoint) => Promise<T>,
     signal?: AbortSignal,
     context?: ErrorContext,
-    address?: string,
+    lease?: Lease,
   ): Promise<T> {
-    const node = address ? this.#nodes.at(address) : await this.#nodeFor(key);
-    return node.blocking((client) => fn(client, node), signal, context);
+    const node = lease?.address ? this.#nodes.at(lease.address) : await this.#nodeFor(key);
+    return node.blocking((client) => fn(client, node), signal, context, lease?.watched);
   }
 
   async *scan(match: string, count: number): AsyncGenerator<string[], void, undefined> {

@@ -177,6 +177,7 @@ export class Endpoint {
     fn: (client: RedisClient) => Promise<T>,
     signal?: AbortSignal,
     context?: ErrorContext,
+    watched = false,
   ): Promise<T> {
     signal?.throwIfAborted();
     let client = this.#idle.pop();
@@ -191,6 +192,7 @@ export class Endpoint {
       signal.throwIfAborted();
     }
     this.#busy.add(own);
+    if (watched) this.#watchdog.watch(own);
     const abort = (): void => own.destroy();
     signal?.addEventListener('abort', abort, { once: true });
     let healthy = true;
@@ -202,6 +204,7 @@ export class Endpoint {
       throw isDriverError(error) ? this.toError(error, context) : error;
     } finally {
       signal?.removeEventListener('abort', abort);
+      if (watched) this.#watchdog.unwatch(own);
       this.#busy.delete(own);
       if (healthy && own.isReady && this.#idle.length < IDLE_BLOCKING) this.#park(own);
       else own.destroy();

@@ -7,7 +7,7 @@ import type { ParsedDsn } from './dsn.js';
 import { Endpoint, type RedisClient, type ServerResolver } from './endpoint.js';
 import type { ResolvedOptions } from './options.js';
 import { scanServer } from './scan.js';
-import type { PipelineOptions, Topology } from './topology.js';
+import type { Lease, PipelineOptions, Topology } from './topology.js';
 
 /** Replies from a replica that mean "ask elsewhere". */
 const REPLICA_UNAVAILABLE = new Set(['MASTERDOWN', 'LOADING']);
@@ -116,9 +116,10 @@ export class Router implements Topology {
     fn: (client: RedisClient, endpoint: Endpoint) => Promise<T>,
     signal?: AbortSignal,
     context?: ErrorContext,
+    lease?: Lease,
   ): Promise<T> {
     const master = this.master;
-    return master.blocking((client) => fn(client, master), signal, context);
+    return master.blocking((client) => fn(client, master), signal, context, lease?.watched);
   }
 
   checkSlots(): void {

@@ -2,6 +2,14 @@ import type { Command } from '../core/command.js';
 import type { ErrorContext } from '../core/errors.js';
 import type { Endpoint, RedisClient } from './endpoint.js';
 
+/** How a dedicated connection is taken: see {@link Topology.dedicated}. */
+export interface Lease {
+  /** A cluster node's `host:port` instead of the key's master. */
+  readonly address?: string;
+  /** Watched by the dead-server watchdog while in use. */
+  readonly watched?: boolean;
+}
+
 /** Options of a pipeline. */
 export interface PipelineOptions {
   /** Send a read-only batch to the master instead of a replica. */
@@ -30,15 +38,17 @@ export interface Topology {
   transaction(commands: readonly Command[]): Promise<unknown[]>;
   /**
    * Runs `fn` on a dedicated connection to the master holding `key` (blocking commands, WATCH).
-   * The endpoint maps errors and runs commands on that connection. `address` (a cluster's
-   * `host:port`, from an `ASK` redirection) picks another node than the key's master.
+   * The endpoint maps errors and runs commands on that connection. `lease.address` (a
+   * cluster's `host:port`, from an `ASK` redirection) picks another node than the key's master;
+   * `lease.watched` puts the connection under the dead-server watchdog for as long as `fn`
+   * runs (WATCH: its commands get replies at once; never for blocking commands, which wait).
    */
   dedicated<T>(
     key: string,
     fn: (client: RedisClient, endpoint: Endpoint) => Promise<T>,
     signal?: AbortSignal,
     context?: ErrorContext,
-    address?: string,
+    lease?: Lease,
   ): Promise<T>;
   /**
    * Throws a CrossSlotError when the keys are not all in one cluster hash slot (what a
