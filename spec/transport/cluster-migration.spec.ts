@@ -64,28 +64,40 @@ describe('Redis Cluster: transactions and WATCH follow a slot migration', functi
     track(() => Main.close());
   });
 
-  it('each transaction commits once or rejects typed; the value is the number of commits', async () => {
-    @model({ connection: Main })
-    class Hits extends Counter {}
-    const hits = new Hits(uniq('migrating'));
-    await hits.incr(0); // the key exists before the first migration
-    const slot = slotOf(hits.key);
+  /** What a run of loops under migrations counted. */
+  interface Counted {
+    commits: number;
+    /** Commits after the last migration: the slot map was followed. */
+    after: number;
+    failures: unknown[];
+  }
+
+  /**
+   * Runs `loops` copies of `operation` (one commit each) while the slot of `key` moves to
+   * another master `rounds` times, then 200 ms more; checks that every failure is typed and that
+   * the key holds the number of commits.
+   */
+  async function underMigrations(
+    key: string,
+    operation: () => Promise<unknown>,
+    loops: number,
+    rounds: number,
+  ): Promise<Counted> {
+    const slot = slotOf(key);
     let running = true;
-    let commits = 0;
-    const failures: unknown[] = [];
+    const counted: Counted = { commits: 0, after: 0, failures: [] };
     const loop = async (): Promise<void> => {
       while (running) {
         try {
-          const [value] = await Main.transaction((t) => [hits.in(t).incr()]);
-          expect(value).to.be.a('number');
-          commits += 1;
+          await operation();
+          counted.commits += 1;
         } catch (error) {
-          failures.push(error);
+          counted.failures.push(error);
         }
       }
     };
-    const loops = [loop(), loop(), loop()];
-    for (let round = 0; round < 4; round++) {
+    const started = Array.from({ length: loops }, loop);
+    for (let round = 0; round < rounds; round++) {
       const owner = await ownerOf(nodes, slot);
       await migrate(
         nodes,
@@ -94,17 +106,34 @@ describe('Redis Cluster: transactions and WATCH follow a slot migration', functi
       );
       await sleep(50);
     }
-    // After the last migration, transactions go on committing (the slot map was followed).
-    const settledAt = commits;
+    const settledAt = counted.commits;
     await sleep(200);
     running = false;
-    await Promise.all(loops);
-    for (const failure of failures) expect(failure).to.be.instanceOf(RedisextError);
+    await Promise.all(started);
+    counted.after = counted.commits - settledAt;
+    for (const failure of counted.failures) expect(failure).to.be.instanceOf(RedisextError);
     const owner = await ownerOf(nodes, slot);
-    expect(Number(await raw(owner, 'GET', hits.key))).to.equal(commits);
-    expect(commits - settledAt).to.be.above(10);
+    expect(Number(await raw(owner, 'GET', key))).to.equal(counted.commits);
+    return counted;
+  }
+
+  it('each transaction commits once or rejects typed; the value is the number of commits', async () => {
+    @model({ connection: Main })
+    class Hits extends Counter {}
+    const hits = new Hits(uniq('migrating'));
+    await hits.incr(0); // the key exists before the first migration
+    const counted = await underMigrations(
+      hits.key,
+      async () => {
+        const [value] = await Main.transaction((t) => [hits.in(t).incr()]);
+        expect(value).to.be.a('number');
+      },
+      3,
+      4,
+    );
+    expect(counted.after).to.be.above(10);
     // Redirections are followed, not reported.
-    expect(failures).to.deep.equal([]);
+    expect(counted.failures).to.deep.equal([]);
   });
 
   it('a watch() loop keeps its exact total across migrations', async () => {
@@ -112,43 +141,19 @@ describe('Redis Cluster: transactions and WATCH follow a slot migration', functi
     class Hits extends Counter {}
     const hits = new Hits(uniq('watched'));
     await hits.set(0);
-    const slot = slotOf(hits.key);
-    let running = true;
-    let commits = 0;
-    const failures: unknown[] = [];
-    const loop = async (): Promise<void> => {
-      while (running) {
-        try {
-          await Main.watch([hits], async (tx) => {
-            const current = (await hits.in(tx).get()) ?? 0;
-            return (t) => [hits.in(t).set(current + 1)];
-          });
-          commits += 1;
-        } catch (error) {
-          failures.push(error);
-        }
-      }
-    };
-    const loops = [loop(), loop()];
-    for (let round = 0; round < 3; round++) {
-      const owner = await ownerOf(nodes, slot);
-      await migrate(
-        nodes,
-        slot,
-        nodes.find((n) => n !== owner)!,
-      );
-      await sleep(50);
-    }
-    const settledAt = commits;
-    await sleep(200);
-    running = false;
-    await Promise.all(loops);
-    for (const failure of failures) expect(failure).to.be.instanceOf(RedisextError);
-    const owner = await ownerOf(nodes, slot);
-    expect(Number(await raw(owner, 'GET', hits.key))).to.equal(commits);
-    expect(commits - settledAt).to.be.above(10);
+    const counted = await underMigrations(
+      hits.key,
+      () =>
+        Main.watch([hits], async (tx) => {
+          const current = (await hits.in(tx).get()) ?? 0;
+          return (t) => [hits.in(t).set(current + 1)];
+        }),
+      2,
+      3,
+    );
+    expect(counted.after).to.be.above(10);
     // Redirections are followed; a migrated key was changed on its old node (MIGRATE deletes
     // it there), which WATCH reports as a lost race: only those may have failed.
-    for (const failure of failures) expect(failure).to.be.instanceOf(WatchConflictError);
+    for (const failure of counted.failures) expect(failure).to.be.instanceOf(WatchConflictError);
   });
 });
