@@ -22,11 +22,6 @@ export class Watchdog<C> {
     private readonly onStall: (stalled: C[]) => void,
   ) {}
 
-  /** Counts a command sent. */
-  sent(count = 1): void {
-    this.inflight += count;
-  }
-
   /** Counts a reply (or failure) received. */
   settled(): void {
     this.inflight--;
