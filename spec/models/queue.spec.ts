@@ -434,6 +434,7 @@ class InFlightList<T = string> extends Model {
     return {
       command: (timeout) => ['BLMOVE', key, inflight, 'RIGHT', 'LEFT', timeout],
       value: (reply) => ser.decode(reply as string | Buffer),
+      giveBack: () => ['LMOVE', inflight, key, 'LEFT', 'RIGHT'],
     };
   }
 

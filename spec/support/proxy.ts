@@ -13,6 +13,11 @@ export interface CountingProxy {
   /** Connections accepted since start. */
   readonly connections: number;
   reset(): void;
+  /**
+   * Holds what the server sends (a black hole towards the client) until `hold(false)`, which
+   * delivers it all: what a lost network does to a reply already written.
+   */
+  hold(on: boolean): void;
   close(): Promise<void>;
 }
 
@@ -20,6 +25,8 @@ export async function startProxy(target: { host: string; port: number }): Promis
   let phases = 0;
   let connections = 0;
   let last: 'client' | 'server' = 'server';
+  let holding = false;
+  const held: Array<() => void> = [];
   const sockets = new Set<net.Socket>();
   const server = net.createServer((client) => {
     connections++;
@@ -32,7 +39,8 @@ export async function startProxy(target: { host: string; port: number }): Promis
     });
     upstream.on('data', (chunk) => {
       last = 'server';
-      client.write(chunk);
+      if (holding) held.push(() => client.write(chunk));
+      else client.write(chunk);
     });
     const end = (): void => {
       client.destroy();
@@ -57,6 +65,10 @@ export async function startProxy(target: { host: string; port: number }): Promis
     reset() {
       phases = 0;
       last = 'server';
+    },
+    hold(on: boolean) {
+      holding = on;
+      if (!on) for (const deliver of held.splice(0)) deliver();
     },
     async close() {
       for (const socket of sockets) socket.destroy();

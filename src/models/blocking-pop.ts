@@ -1,25 +1,24 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CommandOrigin, RedisArg } from '../core/command.js';
-import { integer } from '../core/decoders.js';
-import { ArgumentError } from '../core/errors.js';
-import type { RedisClient } from '../transport/endpoint.js';
+import { ArgumentError, ConnectionError } from '../core/errors.js';
+import type { Endpoint } from '../transport/endpoint.js';
 import type { DirectOnly } from '../batch/types.js';
 import type { Tools } from './handle.js';
+import { lease, nil, send, type BlockingSend, type Lease } from './blocking-send.js';
 
 /**
  * Blocking pops, written once for every model that waits for an item (Queue and Stack with
  * BRPOP/BLPOP, PriorityQueue with BZPOPMIN, a BLMOVE-based queue...): a model describes its
  * blocking command and how to read a value out of its reply ({@link BlockingCommand}); this
- * module does the rest: the timeout in milliseconds, an abort that never loses an item, and a
- * consuming loop on one dedicated connection.
+ * module does the rest: the timeout in milliseconds, a wait bounded on the client side too, an
+ * abort that never loses an item, and a consuming loop on one dedicated connection that
+ * reconnects after a server restart or failover (`blocking-send.ts` holds the single command).
  *
- * Aborting a blocked command by closing its connection could drop an item the server had just
- * popped and not yet delivered. So an abort first asks the server to end the wait with
- * `CLIENT UNBLOCK <id> TIMEOUT`, sent on a short-lived duplicate of the blocked connection (so it
- * reaches the very same server, whatever the topology): the blocked command then returns either
- * nothing or the item it had already taken, which is delivered. Only when `CLIENT UNBLOCK`
- * cannot be sent (an ACL without it...) is the connection closed at once. A connection that saw
- * an abort is closed afterwards instead of being kept for reuse.
+ * Closing a blocked connection could drop an item the server had just popped and not yet
+ * delivered, so nothing here closes one while its reply is due: an abort asks the server to end
+ * the wait (`CLIENT UNBLOCK`), and a reply that does not come in time (a frozen or unreachable
+ * server) is awaited in the background, its item given back (`BlockingCommand.giveBack`). A
+ * connection that saw an abort is closed afterwards instead of being kept for reuse.
  *
  * @internal
  * @module
@@ -42,6 +41,12 @@ export interface ConsumeOptions {
   /** Ends the iteration (it completes normally, without an error). */
   signal?: AbortSignal;
   /**
+   * How long, in **milliseconds**, the loop keeps reconnecting after its connection failed (a
+   * server restart, a failover, a server that stopped answering) before it ends with that
+   * {@link ConnectionError}. Default 30000; `0` ends at the first failure.
+   */
+  reconnectFor?: number;
+  /**
    * Ends the iteration after this many **milliseconds** without an item. Default (or `0`): no
    * limit, the loop runs until `signal` aborts or the consumer leaves the `for await` loop.
    */
@@ -60,6 +65,7 @@ export interface ConsumeOptions {
  * const take: BlockingCommand<string> = {
  *   command: (timeout) => ['BLMOVE', key, inflight, 'RIGHT', 'LEFT', timeout],
  *   value: (reply) => String(reply), // the moved element
+ *   giveBack: (reply) => ['LMOVE', inflight, key, 'LEFT', 'RIGHT'],
  * };
  * ```
  */
@@ -74,7 +80,18 @@ export interface BlockingCommand<V> {
    * What it throws becomes a {@link DecodeError} naming the model (the item was taken).
    */
   value(reply: unknown): V;
+  /**
+   * The command that puts back what a reply holds, for a reply that came after the client gave
+   * up on it (the server was frozen or unreachable past the timeout): e.g. `['RPUSH', key, item]`
+   * for BRPOP's `[key, item]`, so the item is the next one taken.
+   */
+  giveBack(reply: unknown): RedisArg[];
 }
+
+/** The loop's default `reconnectFor` (ms), and its pauses between reconnects (ms). */
+const RECONNECT_FOR = 30_000;
+const PAUSE_MIN = 50;
+const PAUSE_MAX = 1000;
 
 /** What a model lends to its blocking pops: its key and name, and its protected helpers. */
 export type BlockingHost = Pick<Tools, 'key' | 'modelName' | 'blocking' | 'decodeWith' | 'direct'>;
@@ -94,19 +111,53 @@ export function timeoutArg(origin: CommandOrigin, ms: unknown, name = 'timeout')
   return ms === 0 ? '0' : String(ms / 1000);
 }
 
-/** Whether a reply is nil: nothing was taken. */
-function nil(reply: unknown): boolean {
-  return reply === null || reply === undefined;
+/** The options object of a blocking call, checked: an object, or (consume) nothing. */
+function optionsOf<O extends object>(origin: CommandOrigin, options: unknown, call: string): O {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new ArgumentError(
+      `${call} takes an options object like { timeout: 1000 }, got ${describe(options)}`,
+      { model: origin.modelName, key: origin.key },
+    );
+  }
+  return options as O;
+}
+
+/** What a value is, without echoing it. */
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return `a ${typeof value}`;
+}
+
+/**
+ * One blocking command for a timeout of `timeout` ms. Without limit (0), the server is asked
+ * to wait at most a few seconds at a time (the endpoint's margin, at least 1 s) and the caller
+ * sends again after a nil reply, so a server that stops answering is noticed even then.
+ */
+function sendOf<V>(
+  blocking: BlockingCommand<V>,
+  timeout: number,
+  endpoint: Endpoint,
+): BlockingSend {
+  const margin = endpoint.margin;
+  const wait = timeout > 0 ? timeout : margin > 0 ? Math.max(margin, 1000) : 0;
+  return {
+    args: blocking.command(wait === 0 ? '0' : String(wait / 1000)),
+    wait,
+    giveBack: (reply) => blocking.giveBack(reply),
+  };
 }
 
 /**
  * Takes one value, waiting up to `options.timeout` ms for it, with `blocking` on a dedicated
- * connection. Refuses, synchronously, a handle that queues into a batch and a bad timeout
- * (nothing is sent then).
+ * connection. Refuses, synchronously, a handle that queues into a batch, options that are not
+ * an object, and a bad timeout (nothing is sent then).
  *
  * @returns the value, or null when none came in time.
  * @throws `signal.reason` when the signal aborts and nothing was taken (at once, without
  * connecting, when it is already aborted); a value taken meanwhile is returned instead.
+ * @throws ConnectionError when the server did not answer within `timeout` + `commandTimeout` ms
+ * (an item it hands over later is given back).
  */
 export function blockingPop<V>(
   host: BlockingHost,
@@ -114,20 +165,23 @@ export function blockingPop<V>(
   options: BlockingPopOptions,
 ): DirectOnly<V | null> {
   host.direct('pop({ timeout })'); // synchronously: a batch gets an error, not a rejection
-  const args = blocking.command(timeoutArg(host, options.timeout));
-  return popOnce(host, args, options.signal).then((reply) =>
+  const { timeout, signal } = optionsOf<BlockingPopOptions>(host, options, 'pop()');
+  timeoutArg(host, timeout);
+  return popOnce(host, blocking, timeout, signal).then((reply) =>
     nil(reply) ? null : host.decodeWith((r) => blocking.value(r), reply),
   ) as DirectOnly<V | null>;
 }
 
 /**
  * Takes values as they come, with `blocking` in a loop on ONE dedicated connection held for the
- * whole iteration. Refuses, synchronously, a handle that queues into a batch and a bad timeout.
+ * whole iteration. Refuses, synchronously, a handle that queues into a batch and bad options.
  *
  * The iteration completes when `signal` aborts (also before it started: then nothing is sent),
  * when no value came for `timeout` ms (if given and not 0), or when the consumer leaves its
  * `for await` loop. The connection then goes back to the pool, or is closed after an abort.
- * Connection errors and values that cannot be decoded end the iteration with the error.
+ * When the connection fails, the loop connects again (pauses of 50 ms to 1 s) for up to
+ * `reconnectFor` ms, then ends with the {@link ConnectionError}; other errors (a value that
+ * cannot be decoded, an ACL refusal) end it at once.
  */
 export function consume<V>(
   host: BlockingHost,
@@ -135,61 +189,96 @@ export function consume<V>(
   options: ConsumeOptions = {},
 ): AsyncGenerator<V, void, undefined> {
   host.direct('consume()');
-  const timeout = options.timeout === undefined ? '0' : timeoutArg(host, options.timeout);
-  const args = blocking.command(timeout);
-  const idleEnds = timeout !== '0';
-  const signal = options.signal;
+  const checked = optionsOf<ConsumeOptions>(host, options, 'consume()');
+  const timeout = checked.timeout ?? 0;
+  timeoutArg(host, timeout);
+  const reconnectFor = checked.reconnectFor ?? RECONNECT_FOR;
+  if (!Number.isSafeInteger(reconnectFor) || reconnectFor < 0) {
+    throw new ArgumentError(
+      `reconnectFor must be a non-negative integer of milliseconds, got ${describe(reconnectFor)}`,
+      { model: host.modelName, key: host.key },
+    );
+  }
+  const signal = checked.signal;
   return (async function* pops(): AsyncGenerator<V, void, undefined> {
-    if (signal?.aborted) return;
-    let held: Lease;
-    try {
-      held = await lease(host);
-    } catch (error) {
-      if (signal?.aborted) return;
-      throw error;
-    }
-    let failure: unknown;
-    try {
-      while (!signal?.aborted) {
-        let reply: unknown;
+    let lostSince: number | undefined;
+    let pause = PAUSE_MIN;
+    while (!signal?.aborted) {
+      let failure: unknown;
+      try {
+        const held = await lease(host.blocking);
         try {
-          reply = await send(held.client, args, signal);
+          for (;;) {
+            const reply = await take(held, blocking, timeout, signal);
+            lostSince = undefined;
+            pause = PAUSE_MIN;
+            if (reply === undefined) return; // aborted, or idle for `timeout` ms
+            yield host.decodeWith((r) => blocking.value(r), reply);
+          }
         } catch (error) {
-          if (!signal?.aborted) failure = error;
-          return;
+          failure = error;
+        } finally {
+          if (signal?.aborted) held.endpoint.discard(held.client);
+          await held.release(failure);
         }
-        if (nil(reply)) {
-          if (idleEnds) return;
-          continue;
-        }
-        yield host.decodeWith((r) => blocking.value(r), reply);
+      } catch (error) {
+        if (signal?.aborted) return;
+        lostSince ??= performance.now();
+        if (!(error instanceof ConnectionError)) throw error;
+        if (performance.now() - lostSince + pause > reconnectFor) throw error;
+        await sleep(pause, undefined, { signal }).catch(() => undefined);
+        pause = Math.min(pause * 2, PAUSE_MAX);
       }
-    } finally {
-      if (signal?.aborted) held.client.destroy();
-      await held.release(failure);
     }
   })();
 }
 
 /**
- * One blocking command on a dedicated connection.
+ * The next reply that holds a value, on a held connection: undefined when the signal aborted
+ * or (with a timeout) nothing came for `timeout` ms.
+ */
+async function take<V>(
+  held: Lease,
+  blocking: BlockingCommand<V>,
+  timeout: number,
+  signal: AbortSignal | undefined,
+): Promise<unknown> {
+  while (!signal?.aborted) {
+    const reply = await send(
+      held.client,
+      held.endpoint,
+      sendOf(blocking, timeout, held.endpoint),
+      signal,
+    );
+    if (!nil(reply)) return reply;
+    if (timeout > 0) return undefined;
+  }
+  return undefined;
+}
+
+/**
+ * One blocking pop on a dedicated connection (without limit: several, until a value comes).
  * @returns the raw reply (nil on timeout).
  * @throws `signal.reason` when the signal aborted and nothing was taken (also when it was
  * aborted before the call: then nothing is sent).
  */
-async function popOnce(
+async function popOnce<V>(
   host: BlockingHost,
-  args: RedisArg[],
+  blocking: BlockingCommand<V>,
+  timeout: number,
   signal: AbortSignal | undefined,
 ): Promise<unknown> {
   signal?.throwIfAborted();
   let reply: unknown;
   try {
-    reply = await host.blocking(async (client) => {
+    reply = await host.blocking(async (client, endpoint) => {
       try {
-        return await send(client, args, signal);
+        for (;;) {
+          reply = await send(client, endpoint, sendOf(blocking, timeout, endpoint), signal);
+          if (!nil(reply) || timeout > 0 || signal?.aborted) return reply;
+        }
       } finally {
-        if (signal?.aborted) client.destroy();
+        if (signal?.aborted) endpoint.discard(client);
       }
     });
   } catch (error) {
@@ -198,87 +287,4 @@ async function popOnce(
   }
   if (nil(reply) && signal?.aborted) throw signal.reason;
   return reply;
-}
-
-/** Server-side ids of the dedicated connections (asked once per connection). */
-const clientIds = new WeakMap<RedisClient, Promise<number>>();
-
-/**
- * Sends one blocking command on `client`. When `signal` aborts, the server is asked to end the
- * wait (`CLIENT UNBLOCK` from a duplicate connection), retrying while the command is still on
- * its way; the reply (an item, or the nil of a timeout) is returned either way. The connection
- * is destroyed at once only when the server cannot unblock it.
- */
-async function send(
-  client: RedisClient,
-  args: RedisArg[],
-  signal: AbortSignal | undefined,
-): Promise<unknown> {
-  if (signal === undefined) return client.sendCommand(args);
-  let id = clientIds.get(client);
-  if (id === undefined) {
-    // Pipelined with the command below: no extra round trip.
-    id = client.sendCommand(['CLIENT', 'ID']).then(integer);
-    id.catch(() => undefined);
-    clientIds.set(client, id);
-  }
-  const reply = client.sendCommand(args);
-  let settled = false;
-  const interrupt = async (): Promise<void> => {
-    let helper: RedisClient | undefined;
-    try {
-      const target = String(await id);
-      helper = client.duplicate();
-      helper.on('error', () => undefined);
-      await helper.connect();
-      // UNBLOCK finds nothing while the command is still in flight (or its reply is): retry.
-      for (let attempt = 0; attempt < 200 && !settled; attempt++) {
-        const unblocked = await helper.sendCommand(['CLIENT', 'UNBLOCK', target, 'TIMEOUT']);
-        if (integer(unblocked) > 0) return;
-        if (!settled) await sleep(5);
-      }
-    } catch {
-      // CLIENT UNBLOCK refused, or no second connection: fall back to closing.
-    } finally {
-      helper?.destroy();
-    }
-    if (!settled) client.destroy();
-  };
-  const onAbort = (): void => void interrupt();
-  if (signal.aborted) onAbort();
-  else signal.addEventListener('abort', onAbort, { once: true });
-  try {
-    return await reply;
-  } finally {
-    settled = true;
-    signal.removeEventListener('abort', onAbort);
-  }
-}
-
-/** A dedicated connection held for a while; `release` hands it back (or reports a failure). */
-interface Lease {
-  readonly client: RedisClient;
-  /** Ends the lease; rejects with the typed form of `failure` when one is given. */
-  release(failure?: unknown): Promise<void>;
-}
-
-/** Holds one dedicated connection until released: `host.blocking` with a function that waits. */
-function lease(host: BlockingHost): Promise<Lease> {
-  return new Promise<Lease>((resolve, reject) => {
-    let finish!: (failure: unknown) => void;
-    const held = new Promise<void>((done, fail) => {
-      finish = (failure) => (failure === undefined ? done() : fail(failure));
-    });
-    const over = host.blocking(async (client) => {
-      resolve({
-        client,
-        release: (failure) => {
-          finish(failure);
-          return over;
-        },
-      });
-      await held;
-    });
-    over.catch(reject);
-  });
 }

@@ -1,5 +1,5 @@
 import type { Command, CommandOrigin, RedisArg } from '../core/command.js';
-import type { RedisClient } from '../transport/endpoint.js';
+import type { Endpoint, RedisClient } from '../transport/endpoint.js';
 import type { Script } from '../core/script.js';
 import type { Batch, Batched } from '../batch/batch.js';
 import type { WatchSession } from '../batch/watch-session.js';
@@ -172,14 +172,18 @@ export abstract class Handle implements CommandOrigin {
 
   /**
    * Runs `fn` on a connection of its own to the master (of this handle's key), for blocking
-   * commands; see `Endpoint.blocking`. Not available inside a batch. Errors come back typed; a
+   * commands; see `Endpoint.blocking` (and `Endpoint.bounded`, which bounds a blocking reply's
+   * wait). Not available inside a batch. Errors come back typed; a
    * decode failure inside `fn` should use `decodeWith`.
    */
-  protected blocking<T>(fn: (client: RedisClient) => Promise<T>, signal?: AbortSignal): Promise<T> {
+  protected blocking<T>(
+    fn: (client: RedisClient, endpoint: Endpoint) => Promise<T>,
+    signal?: AbortSignal,
+  ): Promise<T> {
     this.direct('a blocking operation');
     return routerOf(this.constructor as ModelStatics).dedicated(
       this.key,
-      (client) => fn(client),
+      fn,
       signal,
       this.errorContext,
     );

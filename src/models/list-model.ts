@@ -107,14 +107,19 @@ export abstract class ListModel<T> extends Model {
     return this.read(['LRANGE', this.key, '0', '-1'], (reply) => decode(reply).reverse());
   }
 
-  /** The blocking pop of the list: `BRPOP`/`BLPOP key timeout`, whose reply is `[key, item]`. */
+  /**
+   * The blocking pop of the list: `BRPOP`/`BLPOP key timeout`, whose reply is `[key, item]`; an
+   * item that came too late is pushed back where pops take from.
+   */
   get #blockingCommand(): BlockingCommand<T> {
     const key = this.key;
-    const blocking = `B${this.popEnd}POP`;
+    const end = this.popEnd;
     const serializer = this.serializer as Serializer<T>;
     return {
-      command: (timeout) => [blocking, key, timeout],
+      command: (timeout) => [`B${end}POP`, key, timeout],
       value: (reply) => serializer.decode((reply as Array<string | Buffer>)[1]),
+      // Pushed back at the end pops take from: the next pop takes it.
+      giveBack: (reply) => [`${end}PUSH`, key, (reply as Array<string | Buffer>)[1]],
     };
   }
 

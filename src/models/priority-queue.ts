@@ -198,6 +198,7 @@ export class PriorityQueue<T = string> extends Model {
   /**
    * The blocking pop of the queue: `BZPOPMIN key timeout`, whose reply is `[key, member, score]`
    * (the score a string in RESP2); `value` makes the pop's result of the decoded item and score.
+   * An item that came too late is added back with its priority.
    */
   #bzpopmin<V>(value: (item: T, score: unknown) => V): BlockingCommand<V> {
     const key = this.key;
@@ -207,6 +208,11 @@ export class PriorityQueue<T = string> extends Model {
       value: (reply) => {
         const [, member, score] = reply as [Raw, Raw, unknown];
         return value(serializer.decode(member), score);
+      },
+      // Back with its priority, unless the item was added again meanwhile (NX).
+      giveBack: (reply) => {
+        const [, member, score] = reply as [Raw, Raw, unknown];
+        return ['ZADD', key, 'NX', String(score), member];
       },
     };
   }

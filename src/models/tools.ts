@@ -1,6 +1,6 @@
 import type { CommandOrigin, RedisArg } from '../core/command.js';
 import type { Script } from '../core/script.js';
-import type { RedisClient } from '../transport/endpoint.js';
+import type { Endpoint, RedisClient } from '../transport/endpoint.js';
 import type { ModelStatics } from './config.js';
 
 /**
@@ -37,7 +37,10 @@ export interface Tools extends CommandOrigin {
     args: readonly RedisArg[],
     options: { write: boolean; decode?: (reply: unknown) => R },
   ): Operation<R>;
-  blocking<T>(fn: (client: RedisClient) => Promise<T>, signal?: AbortSignal): Promise<T>;
+  blocking<T>(
+    fn: (client: RedisClient, endpoint: Endpoint) => Promise<T>,
+    signal?: AbortSignal,
+  ): Promise<T>;
   now<R>(operation: Operation<R>): Promise<R>;
   direct(operation: string): void;
   decodeWith<R>(decode: (reply: unknown) => R, reply: unknown): R;

@@ -1,6 +1,6 @@
 import { createClient } from 'redis';
 import type { Command } from '../core/command.js';
-import type { ErrorContext } from '../core/errors.js';
+import { ConnectionError, type ErrorContext } from '../core/errors.js';
 import { finish, settle } from '../core/reply.js';
 import type { ParsedDsn } from './dsn.js';
 import { isDriverError, mapError, replyCode } from './error-map.js';
@@ -10,16 +10,14 @@ import { replyOptions } from './reply-options.js';
 import { connectDeadline } from './deadline.js';
 import { clientOptions, reconnectDelay, type ResolvedOptions } from './options.js';
 import { Watchdog } from './watchdog.js';
+import { boundedWait } from './bounded-wait.js';
+import { DedicatedConnections } from './dedicated.js';
 
 /** A connected node-redis client, as the escape hatch hands it out. */
 export type RedisClient = ReturnType<typeof createClient>;
 
 /** Finds the server to connect to now (Sentinel: the current master). */
 export type ServerResolver = () => Promise<ParsedDsn>;
-
-/** How many idle blocking connections an endpoint keeps, and for how long. */
-const IDLE_BLOCKING = 2;
-const IDLE_BLOCKING_MS = 5000;
 
 /**
  * One Redis server seen from one Connection class and role: a lazily opened node-redis client
@@ -39,10 +37,8 @@ export class Endpoint {
   /** Why we destroyed clients ourselves: the message their rejected commands get. */
   #dropReason: string | undefined;
   readonly #watchdog: Watchdog<RedisClient>;
-  /** Idle connections kept for blocking commands, so a loop of pops does not reconnect. */
-  readonly #idle: RedisClient[] = [];
-  /** Dedicated connections in use, destroyed by close(). */
-  readonly #busy = new Set<RedisClient>();
+  /** Connections for blocking commands and WATCH, kept so a loop of pops does not reconnect. */
+  readonly #dedicated = new DedicatedConnections<RedisClient>();
   /** Commands already retried after a READONLY reply. */
   readonly #retried = new WeakSet<Command>();
   /** Until when this endpoint is skipped for reads (replicas only). */
@@ -73,6 +69,50 @@ export class Endpoint {
   /** `host:port` or the socket path. */
   get address(): string {
     return this.#server.address;
+  }
+
+  /**
+   * How long after a blocking command's own timeout the client waits for its reply before it
+   * gives up (`commandTimeout`; 0: no client-side bound).
+   */
+  get margin(): number {
+    return this.#server.commandTimeout ?? this.options.commandTimeout;
+  }
+
+  /**
+   * Waits for the reply of a blocking command sent on a dedicated `client` (see `blocking`) at
+   * most `wait` (the server's own timeout, ms; 0: none) + {@link margin} ms, or `margin` ms
+   * after `signal` aborts. When that passes, the call rejects with a {@link ConnectionError}
+   * (`outcome: 'unknown'`), and the connection is kept, unused and unreferenced, until the
+   * reply comes: `late` then runs with it (to give a taken item back), and the connection is
+   * closed. `close()` closes it sooner.
+   */
+  bounded<T>(
+    client: RedisClient,
+    pending: Promise<T>,
+    options: { wait: number; signal?: AbortSignal; late?: (reply: T) => unknown },
+    context?: ErrorContext,
+  ): Promise<T> {
+    return boundedWait(pending, {
+      ...options,
+      margin: this.margin,
+      expired: (waited) =>
+        new ConnectionError(
+          this.address,
+          `no reply to a blocking command after ${waited} ms; what the server may still send ` +
+            'is taken care of on that connection',
+          context,
+        ),
+      adopt: (settled) => this.#dedicated.adopt(client, settled),
+    });
+  }
+
+  /**
+   * Marks a dedicated connection in use as not to be reused: it is closed when its call ends
+   * (unless it waits for a late reply, see {@link bounded}).
+   */
+  discard(client: RedisClient): void {
+    this.#dedicated.discard(client);
   }
 
   /** Runs one command and decodes its reply; errors come back typed. */
@@ -168,8 +208,9 @@ export class Endpoint {
 
   /**
    * Runs `fn` on a connection of its own, for blocking commands (BRPOP, BZPOPMIN...) and WATCH:
-   * it never delays the shared connection, and is not subject to the watchdog. The connection
-   * is kept for the next call (at most two idle ones, closed after 5 s idle). When `signal`
+   * it never delays the shared connection, and is not subject to the watchdog unless `watched`
+   * (a blocking command bounds its wait with {@link bounded}). The connection is kept for the
+   * next call (at most two idle ones, closed after 5 s idle). When `signal`
    * aborts, the connection is destroyed, which ends a blocked command at once; the call then
    * rejects with the signal's reason.
    */
@@ -180,18 +221,12 @@ export class Endpoint {
     watched = false,
   ): Promise<T> {
     signal?.throwIfAborted();
-    let client = this.#idle.pop();
-    while (client !== undefined && !client.isReady) {
-      client.destroy();
-      client = this.#idle.pop();
-    }
-    client ??= await this.#open(false);
-    const own = client;
+    const own = this.#dedicated.takeIdle() ?? (await this.#open(false));
     if (signal?.aborted) {
       own.destroy();
       signal.throwIfAborted();
     }
-    this.#busy.add(own);
+    this.#dedicated.use(own);
     if (watched) this.#watchdog.watch(own);
     const abort = (): void => own.destroy();
     signal?.addEventListener('abort', abort, { once: true });
@@ -205,21 +240,8 @@ export class Endpoint {
     } finally {
       signal?.removeEventListener('abort', abort);
       if (watched) this.#watchdog.unwatch(own);
-      this.#busy.delete(own);
-      if (healthy && own.isReady && this.#idle.length < IDLE_BLOCKING) this.#park(own);
-      else own.destroy();
+      this.#dedicated.release(own, healthy);
     }
-  }
-
-  #park(client: RedisClient): void {
-    this.#idle.push(client);
-    setTimeout(() => {
-      const at = this.#idle.indexOf(client);
-      if (at >= 0) {
-        this.#idle.splice(at, 1);
-        client.destroy();
-      }
-    }, IDLE_BLOCKING_MS).unref();
   }
 
   async #open(shared: boolean): Promise<RedisClient> {
@@ -272,8 +294,7 @@ export class Endpoint {
 
   /** Closes the shared client (waiting for the replies already asked for) and every other one. */
   async close(): Promise<void> {
-    for (const client of [...this.#idle.splice(0), ...this.#busy]) client.destroy();
-    this.#busy.clear();
+    this.#dedicated.closeAll();
     const pending = this.#connecting;
     if (pending) await pending.catch(() => undefined);
     const client = this.#client;

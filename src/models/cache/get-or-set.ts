@@ -158,7 +158,16 @@ function waitFor(entry: EntryHandle<unknown>, list: string, pttl: number): Promi
     const ms = pttl === -1 ? WAIT_CAP : Math.min(Math.max(pttl, 1), WAIT_CAP);
     const seconds = (ms / 1000).toFixed(3);
     wait = entry
-      .blocking((client) => client.sendCommand(['BLMOVE', list, list, 'LEFT', 'LEFT', seconds]))
+      .blocking((client, endpoint) =>
+        // Bounded on the client side too (a frozen server); BLMOVE list→list takes nothing.
+        endpoint.bounded(
+          client,
+          client.sendCommand(['BLMOVE', list, list, 'LEFT', 'LEFT', seconds]),
+          {
+            wait: ms,
+          },
+        ),
+      )
       .finally(() => pending.delete(list));
     pending.set(list, wait);
   }

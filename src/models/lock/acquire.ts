@@ -104,6 +104,12 @@ export async function acquireWaiting(
     const expires = tried.value >= 0 ? tried.value : POLL_MS;
     const pause = Math.max(MIN_PAUSE_MS, Math.min(left, expires, POLL_MS));
     const seconds = (pause / 1000).toFixed(3);
-    await lock.blocking((client) => client.sendCommand(['BLPOP', wake, seconds]), signal);
+    // Bounded on the client side too (a frozen server); a wake-up token lost that way only
+    // makes some waiter try again at its next poll.
+    await lock.blocking(
+      (client, endpoint) =>
+        endpoint.bounded(client, client.sendCommand(['BLPOP', wake, seconds]), { wait: pause }),
+      signal,
+    );
   }
 }

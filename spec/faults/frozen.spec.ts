@@ -1,0 +1,310 @@
+import { expect } from 'chai';
+import net from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  Cache,
+  ConnectionError,
+  Lock,
+  LockLostError,
+  PriorityQueue,
+  Queue,
+  RedisextError,
+  Stack,
+  model,
+  type Connection,
+  type ConnectionOptions,
+} from '../../src/index.js';
+import type { RedisServer } from '../../tools/redis-server.js';
+import { clientsNamed, closeAll, connectionTo, eventually, raw, uniq } from '../support/helpers.js';
+import { startProxy, type CountingProxy } from '../support/proxy.js';
+import { spawnServer } from '../support/topology.js';
+
+/**
+ * A frozen server (SIGSTOP) and a silent one (accepts, never answers): every call settles,
+ * blocking ones included, within its own timeout plus `commandTimeout` (and a scheduling slack),
+ * with a typed error; an item the server hands over after the client gave up is given back.
+ */
+
+const OPTIONS: ConnectionOptions = { commandTimeout: 300, connectTimeout: 500 };
+/** Scheduling slack on top of a bound (a loaded 2-core machine). */
+const SLACK = 1200;
+
+const servers: RedisServer[] = [];
+const proxies: CountingProxy[] = [];
+
+async function server(): Promise<RedisServer> {
+  const spawned = await spawnServer();
+  servers.push(spawned);
+  return spawned;
+}
+
+/** Freezes `target` for `ms` at most (afterEach thaws it too); resolves at the thaw. */
+function freezeFor(target: RedisServer, ms: number): Promise<void> {
+  target.signal('SIGSTOP');
+  return sleep(ms).finally(() => target.signal('SIGCONT'));
+}
+
+/** Freezes `target` until the returned function is called (afterEach thaws it too). */
+function freeze(target: RedisServer): () => void {
+  target.signal('SIGSTOP');
+  return () => target.signal('SIGCONT');
+}
+
+/** How long `promise` took to settle (ms), and its rejection, if any. */
+async function timed(promise: Promise<unknown>): Promise<{ ms: number; error: unknown }> {
+  const started = performance.now();
+  try {
+    await promise;
+    return { ms: performance.now() - started, error: undefined };
+  } catch (error) {
+    return { ms: performance.now() - started, error };
+  }
+}
+
+function models(Main: typeof Connection) {
+  @model({ connection: Main })
+  class Jobs extends Queue {}
+  @model({ connection: Main })
+  class Piles extends Stack {}
+  @model({ connection: Main })
+  class Tasks extends PriorityQueue {}
+  @model({ connection: Main })
+  class Mutex extends Lock {}
+  @model({ connection: Main })
+  class Pages extends Cache {}
+  return { Jobs, Piles, Tasks, Mutex, Pages };
+}
+
+describe('faults: a frozen or silent server', function () {
+  this.timeout(30_000);
+
+  afterEach(async () => {
+    await closeAll();
+    for (const proxy of proxies.splice(0)) await proxy.close();
+    for (const spawned of servers.splice(0)) {
+      spawned.signal('SIGCONT');
+      await spawned.stop();
+    }
+  });
+
+  it('blocking pops reject with a ConnectionError within timeout + commandTimeout', async () => {
+    const frozen = await server();
+    const { Jobs, Piles, Tasks } = models(connectionTo(frozen, { options: OPTIONS }));
+    const pops: Array<Promise<unknown>> = [
+      new Jobs(uniq()).pop({ timeout: 500 }),
+      new Piles(uniq()).pop({ timeout: 500 }),
+      new Tasks(uniq()).pop({ timeout: 500 }),
+      new Tasks(uniq()).popWithPriority({ timeout: 500 }),
+    ];
+    await sleep(100); // every pop is blocked on the server
+    const thaw = freeze(frozen);
+    const results = await Promise.all(pops.map(timed));
+    thaw();
+    for (const { ms, error } of results) {
+      expect(error).to.be.instanceOf(ConnectionError);
+      expect((error as ConnectionError).outcome).to.equal('unknown');
+      expect(ms).to.be.within(500, 500 + 300 + SLACK);
+    }
+    const jobs = new Jobs(uniq());
+    await jobs.push('after');
+    expect(await jobs.pop({ timeout: 500 })).to.equal('after');
+  });
+
+  it('a pop without limit (timeout 0) rejects too: it waits on the server a second at a time', async () => {
+    const frozen = await server();
+    const { Jobs } = models(connectionTo(frozen, { options: OPTIONS }));
+    const pop = timed(new Jobs(uniq()).pop({ timeout: 0 }));
+    await sleep(100);
+    const thaw = freeze(frozen);
+    const { ms, error } = await pop;
+    expect(error).to.be.instanceOf(ConnectionError);
+    expect(ms).to.be.below(1000 + 300 + SLACK);
+    thaw();
+  });
+
+  it('a pop without limit still waits as long as it takes on a live server', async () => {
+    const live = await server();
+    const { Jobs } = models(connectionTo(live, { options: OPTIONS }));
+    const jobs = new Jobs(uniq());
+    const pop = jobs.pop({ timeout: 0 });
+    await sleep(2500); // several server-side waits of 1 s came back empty meanwhile
+    await jobs.push('late');
+    expect(await pop).to.equal('late');
+  });
+
+  it('an item the server hands over after the client gave up is given back, in place', async () => {
+    const real = await server();
+    const proxy = await startProxy({ host: real.host, port: real.port });
+    proxies.push(proxy);
+    const viaProxy = { url: proxy.url } as RedisServer;
+    const { Jobs, Tasks } = models(connectionTo(viaProxy, { options: OPTIONS }));
+    const jobs = new Jobs(uniq());
+    const tasks = new Tasks(uniq());
+    await jobs.push('first');
+    await jobs.pop(); // the connection is up
+    const popJob = timed(jobs.pop({ timeout: 800 }));
+    const popTask = timed(tasks.popWithPriority({ timeout: 800 }));
+    await sleep(150);
+    proxy.hold(true); // the network loses what the server sends
+    await raw(real, 'LPUSH', jobs.key, 'taken');
+    await raw(real, 'ZADD', tasks.key, '2.5', 'task');
+    // The server handed both items over: neither structure holds them now.
+    expect(await raw(real, 'LLEN', jobs.key)).to.equal(0);
+    expect(await raw(real, 'ZCARD', tasks.key)).to.equal(0);
+    for (const { ms, error } of [await popJob, await popTask]) {
+      expect(error).to.be.instanceOf(ConnectionError);
+      expect(ms).to.be.within(800, 800 + 300 + SLACK);
+    }
+    proxy.hold(false); // the replies arrive late, on connections the client kept for them
+    await eventually(async () => (await raw(real, 'LLEN', jobs.key)) === 1);
+    await eventually(async () => (await raw(real, 'ZCARD', tasks.key)) === 1);
+    expect(await jobs.pop()).to.equal('taken');
+    expect(await tasks.popWithPriority()).to.deep.equal({ item: 'task', priority: 2.5 });
+  });
+
+  it('a consume() loop outlives a freeze: it reconnects and takes what comes after the thaw', async () => {
+    const frozen = await server();
+    const { Jobs } = models(connectionTo(frozen, { options: OPTIONS }));
+    const jobs = new Jobs(uniq());
+    const stop = new AbortController();
+    const seen: string[] = [];
+    const loop = (async () => {
+      for await (const item of jobs.consume({ signal: stop.signal })) {
+        seen.push(item);
+        if (seen.length === 3) stop.abort();
+      }
+    })();
+    await jobs.push('a');
+    await eventually(() => seen.length === 1);
+    await freezeFor(frozen, 2500); // longer than a wait + commandTimeout: the loop lost its connection
+    await jobs.push('b', 'c');
+    await eventually(() => seen.length === 3, 8000);
+    await loop;
+    expect(seen).to.deep.equal(['a', 'b', 'c']);
+  });
+
+  it('a consume() loop with reconnectFor: 0 ends with the ConnectionError', async () => {
+    const frozen = await server();
+    const { Jobs } = models(connectionTo(frozen, { options: OPTIONS }));
+    const loop = timed(
+      (async () => {
+        for await (const item of new Jobs(uniq()).consume({ reconnectFor: 0 })) void item;
+      })(),
+    );
+    await sleep(100);
+    const thaw = freeze(frozen);
+    const { ms, error } = await loop;
+    expect(error).to.be.instanceOf(ConnectionError);
+    expect(ms).to.be.below(1000 + 300 + SLACK + 100);
+    thaw();
+  });
+
+  it('Lock.acquire({ wait }) rejects typed within wait + commandTimeout', async () => {
+    const frozen = await server();
+    const { Mutex } = models(connectionTo(frozen, { options: OPTIONS }));
+    const name = uniq();
+    expect(await new Mutex(name).acquire({ ttl: 10_000 })).to.equal(true);
+    const waiter = timed(new Mutex(name).acquire({ ttl: 10_000, wait: 1000 }));
+    await sleep(300); // waiting between attempts
+    const thaw = freeze(frozen);
+    const { ms, error } = await waiter;
+    expect(error).to.be.instanceOf(ConnectionError);
+    expect(ms).to.be.below(1000 + 300 + SLACK);
+    thaw();
+  });
+
+  it('getOrSet waiting for another computation rejects typed', async () => {
+    const frozen = await server();
+    const { Pages } = models(connectionTo(frozen, { options: OPTIONS }));
+    const name = uniq();
+    const id = 'page';
+    const computing = new Pages(name).getOrSet(id, () => sleep(1500).then(() => 'v'), {
+      ttl: 60_000,
+    });
+    computing.catch(() => undefined);
+    await sleep(100);
+    const waiter = timed(new Pages(name).getOrSet(id, () => 'other'));
+    await sleep(200); // the second one waits for the first one's wake-up
+    const thaw = freeze(frozen);
+    const { ms, error } = await waiter;
+    expect(error).to.be.instanceOf(ConnectionError);
+    expect(ms).to.be.below(1000 + 300 + SLACK + 200);
+    const first = await timed(computing);
+    expect(first.error).to.be.instanceOf(RedisextError);
+    thaw();
+  });
+
+  it('Lock.using: the loss signal fires within the ttl when renewals cannot reach the server', async () => {
+    const frozen = await server();
+    const { Mutex } = models(connectionTo(frozen, { options: OPTIONS }));
+    let frozenAt = 0;
+    let lostAfter = -1;
+    let reason: unknown;
+    const using = new Mutex(uniq()).using(
+      async (signal) => {
+        frozenAt = performance.now();
+        frozen.signal('SIGSTOP');
+        await new Promise<void>((resolve) =>
+          signal.addEventListener('abort', () => resolve(), { once: true }),
+        );
+        lostAfter = performance.now() - frozenAt;
+        reason = signal.reason;
+        frozen.signal('SIGCONT');
+      },
+      { ttl: 900 },
+    );
+    await timed(using); // its release may fail: the lock is lost anyway
+    expect(reason).to.be.instanceOf(LockLostError);
+    expect(lostAfter).to.be.within(0, 900);
+  });
+
+  it('a silent server (accepts, never answers): pops, locks and watch reject typed', async () => {
+    const sockets = new Set<net.Socket>();
+    const silent = net.createServer((socket) => void sockets.add(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as net.AddressInfo;
+    try {
+      const Main = connectionTo({ url: `redis://127.0.0.1:${port}` } as RedisServer, {
+        options: OPTIONS,
+      });
+      const { Jobs, Mutex } = models(Main);
+      const calls = [
+        new Jobs(uniq()).pop({ timeout: 200 }),
+        new Mutex(uniq()).acquire({ wait: 200 }),
+        Main.watch([uniq()], async () => () => []),
+      ];
+      for (const { ms, error } of await Promise.all(calls.map(timed))) {
+        expect(error).to.be.instanceOf(ConnectionError);
+        expect(ms).to.be.below(500 + SLACK);
+      }
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+    }
+  });
+});
+
+describe('faults: a frozen server, with nothing left behind', function () {
+  this.timeout(20_000);
+  after(closeAll);
+
+  it('Connection.close() ends the connections kept for late replies', async () => {
+    const frozen = await spawnServer();
+    const Main = connectionTo(frozen, { options: OPTIONS });
+    const { Jobs } = models(Main);
+    try {
+      const pop = timed(new Jobs(uniq()).pop({ timeout: 300 }));
+      await sleep(100);
+      frozen.signal('SIGSTOP');
+      expect((await pop).error).to.be.instanceOf(ConnectionError);
+      const closing = await timed(Main.close());
+      expect(closing.error).to.equal(undefined);
+      expect(closing.ms).to.be.below(1000);
+      frozen.signal('SIGCONT');
+      await eventually(async () => (await clientsNamed(frozen, Main.clientName)) === 0);
+    } finally {
+      frozen.signal('SIGCONT');
+      await frozen.stop();
+    }
+  });
+});

@@ -1,0 +1,91 @@
+/**
+ * The dedicated connections of one endpoint (blocking commands, WATCH): a few idle ones kept
+ * for the next call, the ones in use, and the orphans, given up on while a blocking reply was
+ * still due (see `boundedWait`), which close themselves once that reply is in.
+ *
+ * @internal
+ * @module
+ */
+
+/** What the pool needs of a connection (a node-redis client). */
+export interface DedicatedClient {
+  readonly isReady: boolean;
+  destroy(): void;
+  unref(): void;
+}
+
+/** How many idle dedicated connections are kept, and for how long (ms). */
+const IDLE_KEPT = 2;
+const IDLE_MS = 5000;
+
+/** @internal */
+export class DedicatedConnections<C extends DedicatedClient> {
+  readonly #idle: C[] = [];
+  readonly #busy = new Set<C>();
+  readonly #orphans = new Set<C>();
+  readonly #spent = new WeakSet<C>();
+
+  /** An idle connection still ready, if any, now marked in use. */
+  takeIdle(): C | undefined {
+    let client = this.#idle.pop();
+    while (client !== undefined && !client.isReady) {
+      client.destroy();
+      client = this.#idle.pop();
+    }
+    return client;
+  }
+
+  /** Marks a connection in use (close() destroys it). */
+  use(client: C): void {
+    this.#busy.add(client);
+  }
+
+  /** Marks a connection in use as not to be reused (closed when released, unless orphaned). */
+  discard(client: C): void {
+    this.#spent.add(client);
+  }
+
+  /**
+   * Ends a use: a healthy connection is kept idle for the next call (a few, for a few seconds),
+   * any other closed; an orphan is left alone (it closes itself).
+   */
+  release(client: C, healthy: boolean): void {
+    this.#busy.delete(client);
+    if (this.#orphans.has(client)) return;
+    if (!healthy || this.#spent.has(client) || !client.isReady || this.#idle.length >= IDLE_KEPT) {
+      client.destroy();
+      return;
+    }
+    this.#idle.push(client);
+    setTimeout(() => {
+      const at = this.#idle.indexOf(client);
+      if (at >= 0) {
+        this.#idle.splice(at, 1);
+        client.destroy();
+      }
+    }, IDLE_MS).unref();
+  }
+
+  /**
+   * Takes over a connection whose blocking reply is still due: unreferenced (it keeps no process
+   * alive), never reused, closed once `settled` resolves (or by close()).
+   */
+  adopt(client: C, settled: Promise<void>): void {
+    this.#busy.delete(client);
+    this.#orphans.add(client);
+    client.unref();
+    void settled.finally(() => {
+      this.#orphans.delete(client);
+      client.destroy();
+    });
+  }
+
+  /** Closes every connection: idle, in use and orphaned. */
+  closeAll(): void {
+    for (const client of [...this.#idle.splice(0), ...this.#busy, ...this.#orphans]) {
+      client.destroy();
+    }
+    this.#busy.clear();
+    this.#orphans.clear();
+  }
+}
