@@ -21,6 +21,7 @@ export {
   type ConnectionRef,
   type ModelStatics,
 } from './models/config.js';
+export type { WaitOptions } from './models/durable.js';
 export { Model, type Operation } from './models/model.js';
 export { Handle, type Identify, type Tools } from './models/handle.js';
 export { Namespace } from './models/namespace.js';
@@ -83,6 +84,7 @@ export {
   KeyError,
   PipelineError,
   RedisextError,
+  ReplicationError,
   TransactionError,
   WatchConflictError,
   WrongTypeError,

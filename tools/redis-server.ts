@@ -18,6 +18,12 @@ export interface RedisServer {
   stop(): Promise<void>;
   /** Sends a signal (e.g. SIGKILL to simulate a crash, SIGSTOP to freeze it). */
   signal(signal: NodeJS.Signals): void;
+  /**
+   * Starts the server again on the same port, with the same arguments and the same data
+   * directory (so it reloads its AOF or RDB file), and waits for PING. A server still running is
+   * killed first (SIGKILL: a crash, nothing flushed beyond what its fsync policy wrote).
+   */
+  restart(): Promise<void>;
 }
 
 const children = new Set<ChildProcess>();
@@ -140,6 +146,48 @@ export async function startServer(options: StartOptions = {}): Promise<RedisServ
     writeFileSync(file, options.config);
     args.unshift(file);
   }
+  /** The running process, and whether it exited (a restart replaces both). */
+  let current = await launch(options, args, port);
+  return {
+    host: '127.0.0.1',
+    port,
+    url: `${options.tls ? 'rediss' : 'redis'}://127.0.0.1:${port}`,
+    owned: true,
+    signal(signal) {
+      current.child.kill(signal);
+    },
+    async restart() {
+      const { child } = current;
+      if (!current.exited()) {
+        const done = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGKILL');
+        await done;
+      }
+      current = await launch(options, args, port);
+    },
+    async stop() {
+      const { child } = current;
+      if (current.exited()) return;
+      const done = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGCONT');
+      child.kill('SIGTERM');
+      const forced = setTimeout(() => child.kill('SIGKILL'), 3000);
+      await done;
+      clearTimeout(forced);
+      rmSync(dir, { recursive: true, force: true });
+      dirs.delete(dir);
+    },
+  };
+}
+
+/** A spawned server process, and whether it has exited. */
+interface Launched {
+  readonly child: ChildProcess;
+  exited(): boolean;
+}
+
+/** Spawns the server with `args` and waits until it answers PING on `port` (10 s at most). */
+async function launch(options: StartOptions, args: string[], port: number): Promise<Launched> {
   const child = spawn(options.binary ?? 'redis-server', args, {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -168,26 +216,7 @@ export async function startServer(options: StartOptions = {}): Promise<RedisServ
     }
     await sleep(20);
   }
-  return {
-    host: '127.0.0.1',
-    port,
-    url: `${options.tls ? 'rediss' : 'redis'}://127.0.0.1:${port}`,
-    owned: true,
-    signal(signal) {
-      child.kill(signal);
-    },
-    async stop() {
-      if (exited) return;
-      const done = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGCONT');
-      child.kill('SIGTERM');
-      const forced = setTimeout(() => child.kill('SIGKILL'), 3000);
-      await done;
-      clearTimeout(forced);
-      rmSync(dir, { recursive: true, force: true });
-      dirs.delete(dir);
-    },
-  };
+  return { child, exited: () => exited };
 }
 
 /** The server REDIS_URL names (not owned: tests never flush or stop it). */
@@ -200,6 +229,9 @@ export function externalServer(url: string): RedisServer {
     owned: false,
     signal() {
       throw new Error('cannot signal an external server');
+    },
+    async restart() {
+      throw new Error('cannot restart an external server');
     },
     async stop() {
       // not ours

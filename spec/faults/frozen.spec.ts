@@ -4,11 +4,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import {
   Cache,
   ConnectionError,
+  Counter,
   Lock,
   LockLostError,
   PriorityQueue,
   Queue,
   RedisextError,
+  ReplicationError,
   Stack,
   model,
   type Connection,
@@ -17,7 +19,7 @@ import {
 import type { RedisServer } from '../../tools/redis-server.js';
 import { clientsNamed, closeAll, connectionTo, eventually, raw, uniq } from '../support/helpers.js';
 import { startProxy, type CountingProxy } from '../support/proxy.js';
-import { spawnServer } from '../support/topology.js';
+import { spawnServer, standalone } from '../support/topology.js';
 
 /**
  * A frozen server (SIGSTOP) and a silent one (accepts, never answers): every call settles,
@@ -100,6 +102,10 @@ describe('faults: a frozen or silent server', function () {
     const thaw = freeze(frozen);
     const results = await Promise.all(pops.map(timed));
     thaw();
+    const slowest = Math.max(...results.map((r) => r.ms));
+    console.log(
+      `      frozen server: 4 pops of timeout 500 ms rejected within ${slowest.toFixed(0)} ms`,
+    );
     for (const { ms, error } of results) {
       expect(error).to.be.instanceOf(ConnectionError);
       expect((error as ConnectionError).outcome).to.equal('unknown');
@@ -168,8 +174,10 @@ describe('faults: a frozen or silent server', function () {
     const jobs = new Jobs(uniq());
     const stop = new AbortController();
     const seen: string[] = [];
+    const told: unknown[] = [];
     const loop = (async () => {
-      for await (const item of jobs.consume({ signal: stop.signal })) {
+      const options = { signal: stop.signal, onError: (e: unknown) => void told.push(e) };
+      for await (const item of jobs.consume(options)) {
         seen.push(item);
         if (seen.length === 3) stop.abort();
       }
@@ -177,10 +185,15 @@ describe('faults: a frozen or silent server', function () {
     await jobs.push('a');
     await eventually(() => seen.length === 1);
     await freezeFor(frozen, 2500); // longer than a wait + commandTimeout: the loop lost its connection
+    const thawed = performance.now();
     await jobs.push('b', 'c');
     await eventually(() => seen.length === 3, 8000);
+    const resumed = (performance.now() - thawed).toFixed(0);
+    console.log(`      consume() after a 2.5 s freeze: items taken ${resumed} ms after the thaw`);
     await loop;
     expect(seen).to.deep.equal(['a', 'b', 'c']);
+    expect(told).to.not.be.empty;
+    for (const error of told) expect(error).to.be.instanceOf(ConnectionError);
   });
 
   it('a consume() loop with reconnectFor: 0 ends with the ConnectionError', async () => {
@@ -232,6 +245,22 @@ describe('faults: a frozen or silent server', function () {
     const first = await timed(computing);
     expect(first.error).to.be.instanceOf(RedisextError);
     thaw();
+  });
+
+  it('a write with WAIT rejects typed within its WAIT timeout + commandTimeout', async () => {
+    const frozen = await server();
+    const Main = connectionTo(frozen, { options: OPTIONS });
+    @model({ connection: Main, wait: { replicas: 1, timeout: 200 } })
+    class Durable extends Counter {}
+    const counter = new Durable(uniq());
+    // Connected first (no replica here: a ReplicationError), so the next write is sent.
+    expect((await timed(counter.incr())).error).to.be.instanceOf(ReplicationError);
+    frozen.signal('SIGSTOP');
+    const { ms, error } = await timed(counter.incr());
+    frozen.signal('SIGCONT');
+    expect(error).to.be.instanceOf(ConnectionError);
+    expect((error as ConnectionError).outcome).to.equal('unknown');
+    expect(ms).to.be.below(200 + 300 + SLACK);
   });
 
   it('Lock.using: the loss signal fires within the ttl when renewals cannot reach the server', async () => {
@@ -305,6 +334,34 @@ describe('faults: a frozen server, with nothing left behind', function () {
     } finally {
       frozen.signal('SIGCONT');
       await frozen.stop();
+    }
+  });
+});
+
+describe('blocking pops: many waits on one signal', () => {
+  after(closeAll);
+
+  it('12 consume() loops and 12 pops on one signal: no listener leak warning, all end', async () => {
+    const { Jobs } = models(connectionTo(await standalone()));
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error): void => void warnings.push(warning);
+    process.on('warning', onWarning);
+    try {
+      const stop = new AbortController();
+      const loops = Array.from({ length: 12 }, async () => {
+        for await (const item of new Jobs(uniq()).consume({ signal: stop.signal })) void item;
+      });
+      const pops = Array.from({ length: 12 }, () =>
+        new Jobs(uniq()).pop({ timeout: 0, signal: stop.signal }).catch((e: unknown) => e),
+      );
+      await sleep(300); // every one of them waits on the server
+      stop.abort(new Error('shutdown'));
+      await Promise.all(loops);
+      for (const popped of await Promise.all(pops)) expect(String(popped)).to.match(/shutdown/);
+      await sleep(50);
+      expect(warnings.map(String)).to.deep.equal([]);
+    } finally {
+      process.off('warning', onWarning);
     }
   });
 });

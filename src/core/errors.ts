@@ -200,3 +200,25 @@ export class CrossSlotError extends RedisextError {
     this.slots = slots;
   }
 }
+
+/**
+ * A write of a model with `WAIT` was applied on the master, but fewer replicas than asked had
+ * it when the wait ended. It is not undone: `result` holds what the write returned. It may be
+ * lost if the master fails before a replica gets it.
+ */
+export class ReplicationError extends RedisextError {
+  /** What the write returned on the master. */
+  readonly result: unknown;
+  /** How many replicas had the write when the wait ended. */
+  readonly replicas: number;
+
+  constructor(
+    message: string,
+    context: ErrorContext,
+    details: { result: unknown; replicas: number },
+  ) {
+    super(message, context);
+    this.result = details.result;
+    this.replicas = details.replicas;
+  }
+}

@@ -1,10 +1,20 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { CommandOrigin, RedisArg } from '../core/command.js';
+import type { RedisArg } from '../core/command.js';
 import { ArgumentError, ConnectionError } from '../core/errors.js';
 import type { Endpoint } from '../transport/endpoint.js';
 import type { DirectOnly } from '../batch/types.js';
 import type { Tools } from './handle.js';
 import { lease, nil, send, type BlockingSend, type Lease } from './blocking-send.js';
+import {
+  describe,
+  optionsOf,
+  relay,
+  timeoutArg,
+  type BlockingPopOptions,
+  type ConsumeOptions,
+} from './blocking-options.js';
+
+export { timeoutArg, type BlockingPopOptions, type ConsumeOptions } from './blocking-options.js';
 
 /**
  * Blocking pops, written once for every model that waits for an item (Queue and Stack with
@@ -23,35 +33,6 @@ import { lease, nil, send, type BlockingSend, type Lease } from './blocking-send
  * @internal
  * @module
  */
-
-/** Options of a blocking pop: `pop({ timeout, signal })`. */
-export interface BlockingPopOptions {
-  /**
-   * How long to wait for an item, in **milliseconds** (a non-negative integer); the pop resolves
-   * to `null` when none came in time. `0` waits without limit: until an item comes or `signal`
-   * aborts.
-   */
-  timeout: number;
-  /** Ends the wait: the pop rejects with `signal.reason` (an item already taken is returned). */
-  signal?: AbortSignal;
-}
-
-/** Options of a consuming loop: `consume({ signal, timeout })`. */
-export interface ConsumeOptions {
-  /** Ends the iteration (it completes normally, without an error). */
-  signal?: AbortSignal;
-  /**
-   * How long, in **milliseconds**, the loop keeps reconnecting after its connection failed (a
-   * server restart, a failover, a server that stopped answering) before it ends with that
-   * {@link ConnectionError}. Default 30000; `0` ends at the first failure.
-   */
-  reconnectFor?: number;
-  /**
-   * Ends the iteration after this many **milliseconds** without an item. Default (or `0`): no
-   * limit, the loop runs until `signal` aborts or the consumer leaves the `for await` loop.
-   */
-  timeout?: number;
-}
 
 /**
  * How a model pops with a blocking command: what to send, and what a reply holds. A nil reply
@@ -95,39 +76,6 @@ const PAUSE_MAX = 1000;
 
 /** What a model lends to its blocking pops: its key and name, and its protected helpers. */
 export type BlockingHost = Pick<Tools, 'key' | 'modelName' | 'blocking' | 'decodeWith' | 'direct'>;
-
-/**
- * A blocking command's timeout argument: milliseconds checked and turned into Redis' decimal
- * seconds (`1500` → `"1.5"`, `0` → `"0"`, no limit).
- * @throws {@link ArgumentError} for anything but a non-negative safe integer.
- */
-export function timeoutArg(origin: CommandOrigin, ms: unknown, name = 'timeout'): string {
-  if (typeof ms !== 'number' || !Number.isSafeInteger(ms) || ms < 0) {
-    throw new ArgumentError(
-      `${name} must be a non-negative integer of milliseconds (0 = no limit), got ${String(ms)}`,
-      { model: origin.modelName, key: origin.key },
-    );
-  }
-  return ms === 0 ? '0' : String(ms / 1000);
-}
-
-/** The options object of a blocking call, checked: an object, or (consume) nothing. */
-function optionsOf<O extends object>(origin: CommandOrigin, options: unknown, call: string): O {
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new ArgumentError(
-      `${call} takes an options object like { timeout: 1000 }, got ${describe(options)}`,
-      { model: origin.modelName, key: origin.key },
-    );
-  }
-  return options as O;
-}
-
-/** What a value is, without echoing it. */
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  return `a ${typeof value}`;
-}
 
 /**
  * One blocking command for a timeout of `timeout` ms. Without limit (0), the server is asked
@@ -199,8 +147,11 @@ export function consume<V>(
       { model: host.modelName, key: host.key },
     );
   }
-  const signal = checked.signal;
   return (async function* pops(): AsyncGenerator<V, void, undefined> {
+    yield* loop(relay(checked.signal));
+  })();
+
+  async function* loop(signal: AbortSignal | undefined): AsyncGenerator<V, void, undefined> {
     let lostSince: number | undefined;
     let pause = PAUSE_MIN;
     while (!signal?.aborted) {
@@ -226,11 +177,12 @@ export function consume<V>(
         lostSince ??= performance.now();
         if (!(error instanceof ConnectionError)) throw error;
         if (performance.now() - lostSince + pause > reconnectFor) throw error;
+        checked.onError?.(error);
         await sleep(pause, undefined, { signal }).catch(() => undefined);
         pause = Math.min(pause * 2, PAUSE_MAX);
       }
     }
-  })();
+  }
 }
 
 /**
@@ -266,9 +218,19 @@ async function popOnce<V>(
   host: BlockingHost,
   blocking: BlockingCommand<V>,
   timeout: number,
+  caller: AbortSignal | undefined,
+): Promise<unknown> {
+  caller?.throwIfAborted();
+  return popWith(host, blocking, timeout, relay(caller));
+}
+
+/** {@link popOnce} with a signal of its own. */
+async function popWith<V>(
+  host: BlockingHost,
+  blocking: BlockingCommand<V>,
+  timeout: number,
   signal: AbortSignal | undefined,
 ): Promise<unknown> {
-  signal?.throwIfAborted();
   let reply: unknown;
   try {
     reply = await host.blocking(async (client, endpoint) => {

@@ -2,6 +2,7 @@ import { Connection } from '../connection/connection.js';
 import type { Topology } from '../transport/topology.js';
 import { ConfigError } from '../core/errors.js';
 import type { Serializer } from '../serializers/serializer.js';
+import type { WaitOptions } from './durable.js';
 
 /** A model's connection: a Connection subclass, or a DSN string (one Connection per DSN). */
 export type ConnectionRef = typeof Connection | string;
@@ -23,6 +24,11 @@ export interface ModelOptions {
   expire?: number;
   /** Default time to live in **milliseconds** of the models that have one (`Lock`, `Cache`). */
   ttl?: number;
+  /**
+   * Each direct write waits until this many replicas have it (Redis `WAIT`); see
+   * {@link WaitOptions}. Default: none (asynchronous replication).
+   */
+  wait?: WaitOptions;
 }
 
 /** The static configuration fields every model class has. */
@@ -33,6 +39,7 @@ export interface ModelStatics {
   PREFIX?: string;
   EXPIRE?: number;
   TTL?: number;
+  WAIT?: WaitOptions;
   readonly name: string;
 }
 
@@ -43,6 +50,7 @@ const FIELDS = {
   prefix: 'PREFIX',
   expire: 'EXPIRE',
   ttl: 'TTL',
+  wait: 'WAIT',
 } as const satisfies Record<keyof ModelOptions, keyof ModelStatics>;
 
 /**

@@ -12,6 +12,7 @@ import type { Executor } from '../core/executor.js';
 import { connectionOf, routerOf, type ConnectionRef, type ModelStatics } from './config.js';
 import { integerArg, msArg } from './args.js';
 import type { Identify, Operation, Tools } from './tools.js';
+import { runDurable, waitOptionsOf, type WaitOptions } from './durable.js';
 
 export type { Identify, Operation, Tools } from './tools.js';
 
@@ -34,6 +35,11 @@ let copyOf: Handle | undefined;
 export abstract class Handle implements CommandOrigin {
   /** The Connection class (or a DSN string). */
   static CONNECTION?: ConnectionRef;
+  /**
+   * Each direct write of this class waits until this many replicas have it (Redis `WAIT`),
+   * else rejects with a {@link ReplicationError}. Default: none. Batches do not wait.
+   */
+  static WAIT?: WaitOptions;
   /** How values are stored; none = strings as they are. */
   static SERIALIZER?: Serializer<unknown>;
 
@@ -125,7 +131,12 @@ export abstract class Handle implements CommandOrigin {
   protected run<R>(command: Command<R>): Operation<R> {
     const executor = this.executor;
     if (executor !== undefined) return executor.run(command) as Operation<R>;
-    return routerOf(this.constructor as ModelStatics).run(command) as Operation<R>;
+    const statics = this.constructor as ModelStatics;
+    if (command.write && statics.WAIT !== undefined) {
+      const wait = waitOptionsOf(statics.WAIT, this.modelName);
+      return runDurable(routerOf(statics), command, wait) as Operation<R>;
+    }
+    return routerOf(statics).run(command) as Operation<R>;
   }
 
   /** A read command on this handle's key. */
