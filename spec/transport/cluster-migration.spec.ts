@@ -3,54 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection, Counter, RedisextError, WatchConflictError, model } from '../../src/index.js';
 import { slotOf } from '../../src/core/slot.js';
 import type { RedisServer } from '../../tools/redis-server.js';
-import { freshCluster } from '../support/cluster.js';
+import { freshCluster, migrateSlot, ownerOf } from '../support/cluster.js';
 import { raw, track, uniq } from '../support/helpers.js';
-
-/** The node id of a cluster node (CLUSTER MYID). */
-async function idOf(node: RedisServer): Promise<string> {
-  return String(await raw(node, 'CLUSTER', 'MYID'));
-}
-
-/** The node serving `slot` now, as that node's own view says. */
-async function ownerOf(nodes: RedisServer[], slot: number): Promise<RedisServer> {
-  const slots = (await raw(nodes[0], 'CLUSTER', 'SLOTS')) as Array<
-    [number, number, [string, number]]
-  >;
-  const range = slots.find(([from, to]) => slot >= from && slot <= to)!;
-  return nodes.find((node) => node.port === Number(range[2][1]))!;
-}
-
-/**
- * Moves `slot` from its owner to `target` the way redis-cli --cluster reshard does: IMPORTING /
- * MIGRATING, MIGRATE of its keys (a pause between steps, so commands meet each state), then
- * SETSLOT NODE on every master.
- */
-async function migrate(nodes: RedisServer[], slot: number, target: RedisServer): Promise<void> {
-  const source = await ownerOf(nodes, slot);
-  const [sourceId, targetId] = [await idOf(source), await idOf(target)];
-  await raw(target, 'CLUSTER', 'SETSLOT', String(slot), 'IMPORTING', sourceId);
-  await raw(source, 'CLUSTER', 'SETSLOT', String(slot), 'MIGRATING', targetId);
-  await sleep(30);
-  for (;;) {
-    const keys = (await raw(source, 'CLUSTER', 'GETKEYSINSLOT', String(slot), '100')) as string[];
-    if (keys.length === 0) break;
-    await raw(
-      source,
-      'MIGRATE',
-      target.host,
-      String(target.port),
-      '',
-      '0',
-      '5000',
-      'KEYS',
-      ...keys,
-    );
-  }
-  await sleep(30);
-  for (const node of [target, source, ...nodes.filter((n) => n !== source && n !== target)]) {
-    await raw(node, 'CLUSTER', 'SETSLOT', String(slot), 'NODE', targetId);
-  }
-}
 
 describe('Redis Cluster: transactions and WATCH follow a slot migration', function () {
   this.timeout(60_000);
@@ -99,7 +53,7 @@ describe('Redis Cluster: transactions and WATCH follow a slot migration', functi
     const started = Array.from({ length: loops }, loop);
     for (let round = 0; round < rounds; round++) {
       const owner = await ownerOf(nodes, slot);
-      await migrate(
+      await migrateSlot(
         nodes,
         slot,
         nodes.find((n) => n !== owner)!,

@@ -2,24 +2,7 @@ import { expect } from 'chai';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection, Counter, Map as RMap, model } from '../../src/index.js';
 import { raw, uniq } from '../support/helpers.js';
-import { sentinelGroup, type SentinelGroup } from '../support/sentinel.js';
-
-/**
- * A raw command to a server of the group, tried again when its connection was cut: Sentinel
- * sends `CLIENT KILL TYPE normal` to a master it demotes and to a replica it promotes, which
- * cuts the test's own inspector connections too (the cause of a flaky run: `read ECONNRESET`
- * from the spec's ROLE polling, not from the library).
- */
-async function ask(server: Parameters<typeof raw>[0], ...args: string[]): Promise<unknown> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await raw(server, ...args);
-    } catch (error) {
-      if (attempt >= 5) throw error;
-      await sleep(50);
-    }
-  }
-}
+import { ask, sentinelGroup, type SentinelGroup } from '../support/sentinel.js';
 
 /** Writes until one succeeds; returns how long it took (ms). */
 async function writeUntilOk(write: () => Promise<unknown>, limitMs: number): Promise<number> {

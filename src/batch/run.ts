@@ -82,15 +82,20 @@ export async function transaction<T extends readonly Queued<unknown>[]>(
 }
 
 /** Error replies that mean "this cluster node does not serve the key now": nothing ran. */
-const REDIRECTS = new Set(['MOVED', 'ASK', 'TRYAGAIN']);
+const REDIRECTS = new Set(['MOVED', 'ASK', 'TRYAGAIN', 'CLUSTERDOWN']);
 /** Redirections one `watch()` follows before it gives up (node-redis' own default is 16). */
 const MAX_REDIRECTS = 16;
+/**
+ * Waits of 100 ms one `watch()` makes while the cluster answers `CLUSTERDOWN` (a failover in
+ * progress): about 5 s, the default connectTimeout, like the calls that follow a failover.
+ */
+const MAX_DOWN_WAITS = 50;
 
 function redirectOf(error: unknown): TransactionOutcome | undefined {
   const code = replyCode(error) ?? (error instanceof CommandError ? error.code : undefined);
   if (code === undefined || !REDIRECTS.has(code)) return undefined;
   const address = / (?:MOVED|ASK) \d+ (\S+)/.exec(` ${(error as Error).message}`)?.[1] ?? '';
-  return { kind: 'redirect', reason: code as 'MOVED', address };
+  return { kind: 'redirect', reason: code as 'MOVED' | 'CLUSTERDOWN', address };
 }
 
 /** Where an attempt runs: the master of the keys, or (ASK) the node importing their slot. */
@@ -135,8 +140,9 @@ async function attempt<T extends readonly Queued<unknown>[]>(
  * @internal the body of `Connection.watch`. Each attempt takes a dedicated connection to the
  * master of the keys. On a cluster, an attempt that meets a redirection (nothing ran) follows
  * it: `MOVED` refreshes the slot map, `ASK` runs the next attempt on the importing node with
- * `ASKING` before each command, `TRYAGAIN` waits a little. Redirections do not count as
- * attempts (lost races do); at most {@link MAX_REDIRECTS} are followed.
+ * `ASKING` before each command, `TRYAGAIN` waits a little, `CLUSTERDOWN` (a failover) waits
+ * 100 ms and refreshes the slot map, for about 5 s. Redirections do not count as attempts (lost
+ * races do); at most {@link MAX_REDIRECTS} are followed.
  */
 export async function watch<T extends readonly Queued<unknown>[]>(
   topology: Topology,
@@ -150,6 +156,7 @@ export async function watch<T extends readonly Queued<unknown>[]>(
   const key = keys[0] ?? '';
   let route: Route = { asking: false };
   let redirects = 0;
+  let downWaits = 0;
   for (let round = 1; round <= attempts;) {
     const { outcome, placeholders } = await topology.dedicated(
       key,
@@ -159,6 +166,19 @@ export async function watch<T extends readonly Queued<unknown>[]>(
       { address: route.address, watched: true },
     );
     if (outcome.kind === 'done') return pick(placeholders!, outcome.results);
+    if (outcome.kind === 'redirect' && outcome.reason === 'CLUSTERDOWN') {
+      // The cluster is reconfiguring (a failover): the slot map may be stale too.
+      if (++downWaits > MAX_DOWN_WAITS) {
+        throw new CommandError(
+          'CLUSTERDOWN',
+          `the cluster stayed down while WATCH on ${keys.join(', ')} waited ${MAX_DOWN_WAITS * 100} ms; nothing ran`,
+        );
+      }
+      route = { asking: false };
+      await sleep(100);
+      await topology.refresh(key);
+      continue;
+    }
     if (outcome.kind === 'redirect') {
       if (++redirects > MAX_REDIRECTS) {
         throw new CommandError(

@@ -195,7 +195,7 @@ export type TransactionOutcome =
    */
   | {
       readonly kind: 'redirect';
-      readonly reason: 'MOVED' | 'ASK' | 'TRYAGAIN';
+      readonly reason: 'MOVED' | 'ASK' | 'TRYAGAIN' | 'CLUSTERDOWN';
       readonly address: string;
     };
 

@@ -1,6 +1,16 @@
+import type { ErrorContext } from '../core/errors.js';
+import { followDedicated, type Following } from './follow.js';
 import { resolveServer, type ParsedDsn } from './dsn.js';
-import { Endpoint } from './endpoint.js';
+import { Endpoint, type RedisClient } from './endpoint.js';
 import type { ResolvedOptions } from './options.js';
+import type { Lease } from './topology.js';
+
+/** How a dedicated connection is taken on a cluster node. */
+export interface DedicatedUse {
+  readonly signal?: AbortSignal;
+  readonly context?: ErrorContext;
+  readonly lease?: Lease;
+}
 
 /**
  * Our own endpoints on a cluster's nodes, one per `host:port`, for what node-redis' cluster
@@ -29,6 +39,34 @@ export class ClusterNodes {
       this.#nodes.set(address, endpoint);
     }
     return endpoint;
+  }
+
+  /**
+   * Runs `fn` on a dedicated connection to the node `masterOf` names (or `lease.address`). A
+   * connection that could not be opened (`fn` has not started: nothing was sent) is tried again
+   * after a slot refresh, on the master the map names then, as `follow` allows; a failure once
+   * `fn` runs refreshes the map (when a lost node explains it) and is thrown.
+   */
+  dedicated<T>(
+    masterOf: () => Promise<string>,
+    fn: (client: RedisClient, endpoint: Endpoint) => Promise<T>,
+    use: DedicatedUse,
+    how: Omit<Following, 'retriable'>,
+  ): Promise<T> {
+    const { signal, context, lease } = use;
+    return followDedicated<RedisClient, T>(
+      async (started) => {
+        const node = this.at(lease?.address ?? (await masterOf()));
+        return node.blocking(
+          started((client) => fn(client, node)),
+          signal,
+          context,
+          lease?.watched,
+        );
+      },
+      how,
+      () => lease?.address === undefined && signal?.aborted !== true,
+    );
   }
 
   /** The seed's settings without its address. */

@@ -1,32 +1,26 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { keyOf, type Command, type RedisArg, contextOf } from '../core/command.js';
+import { keyOf, type Command, type RedisArg } from '../core/command.js';
 import type { ErrorContext } from '../core/errors.js';
-import { CommandError, CrossSlotError } from '../core/errors.js';
+import { CrossSlotError } from '../core/errors.js';
 import { finish, settle } from '../core/reply.js';
+import { closeWithin } from './deadline.js';
 import { runPipeline } from './batch-exec.js';
 import type { ParsedDsn } from './dsn.js';
-import { createClusterClient, type RedisClusterClient } from './cluster-client.js';
+import { connectCluster, loadOnMaster, type RedisClusterClient } from './cluster-client.js';
 import { ClusterNodes } from './cluster-nodes.js';
+import { clusterTransaction } from './cluster-transaction.js';
+import { SlotRefresh } from './cluster-refresh.js';
+import { follow, mayRetry, staleRoute, transactionMayRetry, type Following } from './follow.js';
 
 export type { RedisClusterClient } from './cluster-client.js';
 import type { Endpoint, RedisClient } from './endpoint.js';
 import { scanServer } from './scan.js';
 import { evalOf, isNoScript } from './scripts.js';
 import { replyOptions } from './reply-options.js';
-import { mapError, replyCode } from './error-map.js';
-import { connectDeadline } from './deadline.js';
+import { mapError } from './error-map.js';
 import type { ResolvedOptions } from './options.js';
 import { slotOf } from '../core/slot.js';
 import type { Lease, PipelineOptions, Topology } from './topology.js';
 import { Watchdog } from './watchdog.js';
-
-/** Redirections a transaction follows before it gives up (node-redis' own default is 16). */
-const MAX_REDIRECTS = 16;
-
-/** What we use of a cluster node's own client. */
-interface NodeClient {
-  sendCommand(args: RedisArg[]): Promise<unknown>;
-}
 
 /**
  * A Redis Cluster: commands go to the master of their key's slot (reads to replicas with
@@ -41,6 +35,11 @@ export class ClusterRouter implements Topology {
   #dropReason: string | undefined;
   readonly #nodes: ClusterNodes;
   readonly #watchdog: Watchdog<RedisClusterClient>;
+  readonly #slotRefresh: SlotRefresh;
+  /** How long a call that surely did not run is tried again while the cluster changes. */
+  readonly #budget: number;
+  /** Counts `close()` calls: a call followed across one stops there. */
+  #generation = 0;
 
   constructor(
     readonly seeds: readonly ParsedDsn[],
@@ -51,11 +50,30 @@ export class ClusterRouter implements Topology {
     const limit = seeds[0].commandTimeout ?? options.commandTimeout;
     this.#watchdog = new Watchdog<RedisClusterClient>(limit, (stalled) => {
       this.#dropReason = `a cluster node sent nothing for ${limit} ms; connections dropped`;
-      for (const cluster of stalled) {
-        if (this.#cluster === cluster) this.#cluster = undefined;
-        cluster.destroy();
-      }
+      for (const cluster of stalled) this.#drop(cluster);
     });
+    this.#budget = seeds[0].connectTimeout ?? options.connectTimeout;
+    this.#slotRefresh = new SlotRefresh(this.#budget, (cluster) => this.#drop(cluster));
+  }
+
+  /** Forgets and destroys a cluster client: the next command connects afresh. */
+  #drop(cluster: RedisClusterClient): void {
+    if (this.#cluster === cluster) this.#cluster = undefined;
+    this.#watchdog.unwatch(cluster);
+    cluster.destroy();
+  }
+
+  /** How a call is followed through a failover (`follow`, follow.ts); until `close()`. */
+  #following(retriable: (error: unknown) => boolean): Following {
+    const generation = this.#generation;
+    const live = (): boolean => this.#generation === generation;
+    return { budget: this.#budget, refresh: () => this.#refreshNow(), retriable, live };
+  }
+
+  /** A slot refresh of the current cluster client, if there is one. */
+  #refreshNow(): Promise<void> {
+    const cluster = this.#cluster;
+    return cluster ? this.#slotRefresh.refresh(cluster) : Promise.resolve();
   }
 
   /** The cluster client, connected on first use (bounded by connectTimeout). */
@@ -68,31 +86,9 @@ export class ClusterRouter implements Topology {
   }
 
   async #open(): Promise<RedisClusterClient> {
-    const seed = this.seeds[0];
-    const cluster = createClusterClient(this.seeds, this.options, this.readFromReplicas);
-    const deadline = connectDeadline(
-      seed.connectTimeout ?? this.options.connectTimeout,
-      this.describe(),
+    const cluster = await connectCluster(this.seeds, this.options, this.readFromReplicas, (e) =>
+      this.toError(e),
     );
-    // node-redis reports why each root node failed as an 'error' event, then throws a bare
-    // "All the root nodes are unavailable": keep the first reply of a server (a WRONGPASS...), so
-    // a wrong password is an AuthError here as on a standalone server.
-    let refusal: unknown;
-    const onError = (error: unknown): void => {
-      if (refusal === undefined && replyCode(error) !== undefined) refusal = error;
-    };
-    cluster.on('error', onError);
-    const connecting = cluster.connect();
-    connecting.catch(() => undefined);
-    try {
-      await Promise.race([connecting, deadline.promise]);
-    } catch (error) {
-      cluster.destroy();
-      throw this.toError(refusal ?? error);
-    } finally {
-      deadline.clear();
-      cluster.off('error', onError);
-    }
     this.#cluster = cluster;
     this.#dropReason = undefined;
     this.#watchdog.watch(cluster);
@@ -131,32 +127,71 @@ export class ClusterRouter implements Topology {
     return cluster.sendCommand(keyOf(command), readonly, args, replyOptions(command));
   }
 
+  /**
+   * Runs one command through node-redis' cluster client. A failure a changed cluster explains
+   * (lost node, `CLUSTERDOWN`) refreshes the slot map; the command is sent again when it surely
+   * did not run (or is a read), for at most connectTimeout: see `follow`.
+   */
   run<R>(command: Command<R>, fromMaster = false): Promise<R> {
-    const readonly = this.#readonly(command, fromMaster);
-    const run = (cluster: RedisClusterClient): Promise<R> =>
-      this.#send(cluster, command, readonly).then(
-        (reply) => finish(command, reply),
-        (error: unknown) => {
-          if (!isNoScript(command, error)) return settle(this, command, error);
-          const again = evalOf(command);
-          return this.#send(cluster, again, readonly).then(
-            (reply) => finish(command, reply),
-            (failure: unknown) => settle(this, command, failure),
-          );
-        },
-      );
     const cluster = this.#cluster;
-    return cluster ? run(cluster) : this.client().then(run);
+    // The first attempt hands its typed failure to `follow` itself: no extra promise per command.
+    if (cluster) return this.#runOn(cluster, command, fromMaster, true);
+    return this.#again(command, fromMaster).catch((error: unknown) => this.#follow(command, error));
+  }
+
+  /** Another attempt of `command`, on the cluster client as it is now. */
+  #again<R>(command: Command<R>, fromMaster: boolean): Promise<R> {
+    const cluster = this.#cluster;
+    if (cluster) return this.#runOn(cluster, command, fromMaster, false);
+    return this.client().then((ready) => this.#runOn(ready, command, fromMaster, false));
+  }
+
+  /** Follows a failed command (`follow`); a read is tried again on the master, as a Router does. */
+  #follow<R>(command: Command<R>, error: unknown): Promise<R> {
+    return follow(
+      () => this.#again(command, true),
+      this.#following((failure) => mayRetry(failure, command)),
+      { error },
+    );
+  }
+
+  #runOn<R>(
+    cluster: RedisClusterClient,
+    command: Command<R>,
+    fromMaster: boolean,
+    first: boolean,
+  ): Promise<R> {
+    const readonly = this.#readonly(command, fromMaster);
+    const failed = (error: unknown): R | Promise<R> => {
+      try {
+        return settle(this, command, error);
+      } catch (typed) {
+        if (!first) throw typed;
+        return this.#follow(command, typed);
+      }
+    };
+    return this.#send(cluster, command, readonly).then(
+      (reply) => finish(command, reply),
+      (error: unknown) => {
+        if (!isNoScript(command, error)) return failed(error);
+        return this.#send(cluster, evalOf(command), readonly).then(
+          (reply) => finish(command, reply),
+          failed,
+        );
+      },
+    );
   }
 
   async pipeline(commands: readonly Command[], options: PipelineOptions = {}): Promise<unknown[]> {
     const cluster = await this.client();
     const fromMaster = options.fromMaster === true;
+    // Not sent again (the other commands of a node keep their order): the next batch goes to
+    // the refreshed map.
     return runPipeline(
       this,
       (args, command, load) =>
         load
-          ? this.#load(cluster, command, args)
+          ? loadOnMaster(cluster, keyOf(command) ?? '', args)
           : this.#raw(cluster, command, args, this.#readonly(command, fromMaster)),
       commands,
       {
@@ -164,20 +199,10 @@ export class ClusterRouter implements Topology {
         ordered: false,
         meter: this.#watchdog,
       },
-    );
-  }
-
-  /**
-   * A `SCRIPT LOAD` for the master `command` goes to, queued on that node's client at once (so
-   * before the command, which node-redis queues a few microtasks later). Routed through the
-   * cluster client, node-redis would send a keyless SCRIPT LOAD to every node.
-   */
-  #load(cluster: RedisClusterClient, command: Command, args: RedisArg[]): Promise<unknown> {
-    const node = cluster.getSlotMaster(slotOf(keyOf(command) ?? ''));
-    // Typed as a promise, but a connected node's client comes back as it is (no extra tick).
-    const client = cluster.nodeClient(node) as unknown as NodeClient | Promise<NodeClient>;
-    if (client instanceof Promise) return client.then((ready) => ready.sendCommand(args));
-    return client.sendCommand(args);
+    ).catch((error: unknown) => {
+      if (staleRoute(error)) void this.#slotRefresh.refresh(cluster);
+      throw error;
+    });
   }
 
   /** `host:port` of the master that holds `key`'s slot, as node-redis knows it now. */
@@ -191,69 +216,43 @@ export class ClusterRouter implements Topology {
     if (new Set(slots.map((s) => s.slot)).size > 1) throw new CrossSlotError(what, slots);
   }
 
-  /** The endpoint of the master that holds `key`'s slot. */
-  async #nodeFor(key: string): Promise<Endpoint> {
-    return this.#nodes.at(this.#masterOf(await this.client(), key));
+  /**
+   * MULTI/EXEC on the master of the commands' slot, following redirections
+   * (`clusterTransaction`) and, when nothing ran (not sent, or discarded on `CLUSTERDOWN`), a
+   * failover for at most connectTimeout (`follow`).
+   */
+  transaction(commands: readonly Command[]): Promise<unknown[]> {
+    const route = {
+      nodes: this.#nodes,
+      masterOf: async (key: string) => this.#masterOf(await this.client(), key),
+      refresh: (key: string) => this.refresh(key),
+    };
+    return follow(() => clusterTransaction(route, commands), this.#following(transactionMayRetry));
   }
 
   /**
-   * MULTI/EXEC on the master of the commands' slot, following the cluster while it moves: a
-   * `MOVED` (the slot has a new owner) refreshes the slot map and goes there; an `ASK` (the slot
-   * is being migrated and the keys are on the importing node) goes there with `ASKING`; a
-   * `TRYAGAIN` waits a little. Each of these means Redis refused the keys while queueing, so
-   * nothing ran and trying again cannot apply the transaction twice.
+   * Brings node-redis' slot map up to date (its own rediscovery, see `SlotRefresh`), after a
+   * `MOVED` met on a connection of ours.
    */
-  async transaction(commands: readonly Command[]): Promise<unknown[]> {
-    const key = keyOf(commands[0]) ?? '';
-    let address = this.#masterOf(await this.client(), key);
-    let asking = false;
-    for (let redirects = 0; ; redirects++) {
-      const node = this.#nodes.at(address);
-      const outcome = await node.use((client) =>
-        node.transactionOn(client, commands, { asking, metered: true }),
-      );
-      if (outcome.kind === 'done') return outcome.results;
-      if (outcome.kind === 'watch-failed') {
-        throw new CommandError('ERR', 'EXEC answered nil without WATCH');
-      }
-      if (redirects >= MAX_REDIRECTS) {
-        throw new CommandError(
-          outcome.reason,
-          `the transaction was still redirected (${outcome.reason}) after ${MAX_REDIRECTS} attempts; nothing ran`,
-          contextOf(commands[0]),
-        );
-      }
-      asking = outcome.reason === 'ASK';
-      if (outcome.reason === 'MOVED') {
-        await this.refresh(key);
-        address = outcome.address || this.#masterOf(await this.client(), key);
-      } else if (outcome.reason === 'ASK') {
-        address = outcome.address;
-      } else {
-        await sleep(Math.min(10 * 2 ** redirects, 200));
-        address = this.#masterOf(await this.client(), key);
-      }
-    }
+  async refresh(_key: string): Promise<void> {
+    await this.client();
+    await this.#refreshNow();
   }
 
-  /**
-   * Brings node-redis' slot map up to date for `key`: a command routed through the cluster
-   * client that meets `MOVED` makes node-redis rediscover the slots (its own mechanism).
-   */
-  async refresh(key: string): Promise<void> {
-    const cluster = await this.client();
-    await cluster.sendCommand(key, false, ['EXISTS', key]).catch(() => undefined);
-  }
-
-  async dedicated<T>(
+  dedicated<T>(
     key: string,
     fn: (client: RedisClient, endpoint: Endpoint) => Promise<T>,
     signal?: AbortSignal,
     context?: ErrorContext,
     lease?: Lease,
   ): Promise<T> {
-    const node = lease?.address ? this.#nodes.at(lease.address) : await this.#nodeFor(key);
-    return node.blocking((client) => fn(client, node), signal, context, lease?.watched);
+    const masterOf = async (): Promise<string> => this.#masterOf(await this.client(), key);
+    return this.#nodes.dedicated(
+      masterOf,
+      fn,
+      { signal, context, lease },
+      this.#following(() => false),
+    );
   }
 
   async *scan(match: string, count: number): AsyncGenerator<string[], void, undefined> {
@@ -283,13 +282,15 @@ export class ClusterRouter implements Topology {
   }
 
   async close(): Promise<void> {
+    this.#generation += 1;
     await this.#nodes.close();
     const cluster = this.#cluster;
     this.#cluster = undefined;
     if (cluster) {
       this.#watchdog.unwatch(cluster);
       this.#dropReason = 'the connection was closed';
-      await cluster.close().catch(() => cluster.destroy());
+      // Gracefully, but at most commandTimeout: a frozen node would hold it forever.
+      await closeWithin(cluster, this.seeds[0].commandTimeout ?? this.options.commandTimeout);
     }
   }
 }

@@ -11,10 +11,16 @@ import type { ParsedDsn } from './dsn.js';
  * - connecting is bounded (`connectTimeout`), and a refused connection fails at once;
  * - after a connection drops, a few quick reconnects are tried (`reconnectAttempts`); commands
  *   issued meanwhile wait for them, then fail with a {@link ConnectionError}; the next command
- *   connects again.
+ *   connects again;
+ * - with Sentinel or a Cluster, a failover is followed: a call that surely did not run (not sent,
+ *   or refused with `CLUSTERDOWN`...) is tried again on the new master for up to
+ *   `connectTimeout` (docs/topologies.md).
  */
 export interface ConnectionOptions {
-  /** Bound on TCP connect + handshake. Default 5000. */
+  /**
+   * Bound on TCP connect + handshake. With Sentinel or a Cluster, also how long a call that was
+   * not sent is tried again while a failover runs. Default 5000.
+   */
   connectTimeout?: number;
   /**
    * How long commands may wait while the server sends nothing back before the connection is

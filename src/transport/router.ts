@@ -5,6 +5,13 @@ import { runPipeline } from './batch-exec.js';
 import { replyOptions } from './reply-options.js';
 import type { ParsedDsn } from './dsn.js';
 import { Endpoint, type RedisClient, type ServerResolver } from './endpoint.js';
+import {
+  follow,
+  followDedicated,
+  mayRetry,
+  transactionMayRetry,
+  type Following,
+} from './follow.js';
 import type { ResolvedOptions } from './options.js';
 import { scanServer } from './scan.js';
 import type { Lease, PipelineOptions, Topology } from './topology.js';
@@ -38,10 +45,18 @@ export interface RoutedServer {
   readonly resolve?: ServerResolver;
 }
 
+/** Nothing to refresh: a Sentinel master is looked up again on each connect. */
+const nothing = (): Promise<void> => Promise.resolve();
+
 /**
  * The topology of one master and its replicas (fixed addresses, or found through Sentinel):
  * writes (and reads asked `fromMaster`) go to the master; reads round-robin over the replicas
  * that are up, falling back to the next replica, then the master, when one cannot answer.
+ *
+ * With Sentinel, a failover is followed: a call on the master that surely did not run (its
+ * connection could not be opened: the old master is gone, the sentinels do not name the new one
+ * yet) is tried again, the master looked up again each time, for at most connectTimeout
+ * (`follow`); one that may have run rejects with a `ConnectionError` (`outcome: 'unknown'`).
  *
  * @internal
  */
@@ -49,6 +64,10 @@ export class Router implements Topology {
   readonly master: Endpoint;
   readonly replicas: readonly Endpoint[];
   #next = 0;
+  /** Sentinel: how long a call on the master is followed through a failover (else undefined). */
+  readonly #budget: number | undefined;
+  /** Counts `close()` calls: a call followed across one stops there. */
+  #generation = 0;
 
   constructor(
     master: RoutedServer,
@@ -58,14 +77,37 @@ export class Router implements Topology {
   ) {
     this.master = new Endpoint(master.server, options, reuse, master.resolve);
     this.replicas = replicas.map((r) => new Endpoint(r.server, options, reuse, r.resolve));
+    if (master.resolve) this.#budget = master.server.connectTimeout ?? options.connectTimeout;
+  }
+
+  /** How a call on the master follows a failover; until `close()`. */
+  #following(budget: number, retriable: (error: unknown) => boolean): Following {
+    const generation = this.#generation;
+    return { budget, refresh: nothing, retriable, live: () => this.#generation === generation };
+  }
+
+  /** Runs `attempt` on the master; with Sentinel, follows a failover (see the class). */
+  #onMaster<T>(attempt: () => Promise<T>, retriable: (error: unknown) => boolean): Promise<T> {
+    const budget = this.#budget;
+    if (budget === undefined) return attempt();
+    const how = this.#following(budget, retriable);
+    return attempt().catch((error: unknown) => follow(attempt, how, { error }));
+  }
+
+  #exec<R>(command: Command<R>): Promise<R> {
+    if (this.#budget === undefined) return this.master.exec(command);
+    return this.#onMaster(
+      () => this.master.exec(command),
+      (error) => mayRetry(error, command),
+    );
   }
 
   run<R>(command: Command<R>, fromMaster = false): Promise<R> {
     if (command.write || command.primary || fromMaster || this.replicas.length === 0) {
-      return this.master.exec(command);
+      return this.#exec(command);
     }
     const replica = this.replica();
-    if (replica === undefined) return this.master.exec(command);
+    if (replica === undefined) return this.#exec(command);
     return replica.exec(command).catch((error: unknown) => {
       if (!replicaFailed(error)) throw error;
       replica.downUntil = Date.now() + replica.options.replicaRetryAfter;
@@ -88,19 +130,24 @@ export class Router implements Topology {
   async pipeline(commands: readonly Command[], options: PipelineOptions = {}): Promise<unknown[]> {
     const writes = commands.some((command) => command.write || command.primary);
     const endpoint = writes || options.fromMaster ? this.master : (this.replica() ?? this.master);
+    // Only a batch that was not sent at all (a ConnectionError, not a PipelineError) is retried.
+    const onMaster = (): Promise<unknown[]> =>
+      this.#onMaster(() => pipelineOn(this.master, commands), mayRetry);
+    if (endpoint === this.master) return onMaster();
     try {
       return await pipelineOn(endpoint, commands);
     } catch (error) {
-      if (endpoint === this.master || !replicaFailed(error)) throw error;
+      if (!replicaFailed(error)) throw error;
       endpoint.downUntil = Date.now() + endpoint.options.replicaRetryAfter;
-      return pipelineOn(this.master, commands);
+      return onMaster();
     }
   }
 
   async transaction(commands: readonly Command[]): Promise<unknown[]> {
     const master = this.master;
-    const outcome = await master.use((client) =>
-      master.transactionOn(client, commands, { metered: true }),
+    const outcome = await this.#onMaster(
+      () => master.use((client) => master.transactionOn(client, commands, { metered: true })),
+      transactionMayRetry,
     );
     if (outcome.kind === 'done') return outcome.results;
     throw new CommandError(
@@ -119,7 +166,17 @@ export class Router implements Topology {
     lease?: Lease,
   ): Promise<T> {
     const master = this.master;
-    return master.blocking((client) => fn(client, master), signal, context, lease?.watched);
+    const attempt = (started: (run: (client: RedisClient) => Promise<T>) => typeof run) =>
+      master.blocking(
+        started((client) => fn(client, master)),
+        signal,
+        context,
+        lease?.watched,
+      );
+    const budget = this.#budget;
+    if (budget === undefined) return attempt((run) => run);
+    const how = this.#following(budget, () => true);
+    return followDedicated<RedisClient, T>(attempt, how, () => signal?.aborted !== true);
   }
 
   checkSlots(): void {
@@ -147,6 +204,7 @@ export class Router implements Topology {
   }
 
   async close(): Promise<void> {
+    this.#generation += 1;
     await Promise.all([this.master, ...this.replicas].map((endpoint) => endpoint.close()));
   }
 }
