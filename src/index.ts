@@ -7,7 +7,7 @@ import 'reflect-metadata';
 
 export { Connection, type ServerSpec } from './connection/connection.js';
 export { parseDsn, type ParsedDsn, type ServerOptions, type TlsOptions } from './transport/dsn.js';
-export type { RedisClient } from './transport/endpoint.js';
+export type { BlockingEndpoint, RedisClient } from './transport/endpoint.js';
 export {
   DEFAULT_OPTIONS,
   type ConnectionOptions,

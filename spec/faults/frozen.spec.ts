@@ -128,6 +128,21 @@ describe('faults: a frozen or silent server', function () {
     thaw();
   });
 
+  it('an abort on a frozen server rejects with the reason within commandTimeout', async () => {
+    const frozen = await server();
+    const { Jobs } = models(connectionTo(frozen, { options: OPTIONS }));
+    const stop = new AbortController();
+    const pop = new Jobs(uniq()).pop({ timeout: 10_000, signal: stop.signal });
+    await sleep(100);
+    const thaw = freeze(frozen);
+    const reason = new Error('stop now');
+    stop.abort(reason);
+    const { ms, error } = await timed(pop);
+    thaw();
+    expect(error).to.equal(reason);
+    expect(ms).to.be.below(300 + SLACK);
+  });
+
   it('a pop without limit still waits as long as it takes on a live server', async () => {
     const live = await server();
     const { Jobs } = models(connectionTo(live, { options: OPTIONS }));
@@ -331,6 +346,32 @@ describe('faults: a frozen server, with nothing left behind', function () {
       expect(closing.ms).to.be.below(1000);
       frozen.signal('SIGCONT');
       await eventually(async () => (await clientsNamed(frozen, Main.clientName)) === 0);
+    } finally {
+      frozen.signal('SIGCONT');
+      await frozen.stop();
+    }
+  });
+});
+
+describe('faults: closing on a frozen server', function () {
+  this.timeout(20_000);
+  after(closeAll);
+
+  it('Connection.close() with commands pending on a frozen server settles within commandTimeout', async () => {
+    const frozen = await spawnServer();
+    const Main = connectionTo(frozen, { options: OPTIONS });
+    @model({ connection: Main })
+    class Hits extends Counter {}
+    const hits = new Hits(uniq());
+    try {
+      await hits.incr();
+      frozen.signal('SIGSTOP');
+      const pending = timed(hits.incr());
+      await sleep(50);
+      const closing = await timed(Main.close());
+      expect(closing.ms).to.be.below(300 + SLACK);
+      const { error } = await pending;
+      expect(error).to.be.instanceOf(ConnectionError);
     } finally {
       frozen.signal('SIGCONT');
       await frozen.stop();

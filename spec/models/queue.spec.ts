@@ -479,7 +479,7 @@ onEachTopology('a BLMOVE model on the shared blocking pop', (target) => {
       // @ts-expect-error -- a blocking pop is not batchable: refused by the types too
       () => Main.pipeline((p) => [list.in(p).pop({ timeout: 10 })]),
       ConfigError,
-      /pop\(\{ timeout \}\) cannot run inside a pipeline/,
+      /pop\(options\) cannot run inside a pipeline/,
     );
   });
 

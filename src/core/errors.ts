@@ -60,8 +60,40 @@ export class ConfigError extends RedisextError {}
 /** The serializer could not encode a value. Nothing was written. */
 export class EncodeError extends RedisextError {}
 
-/** A stored value could not be decoded by the model's serializer. Nothing was removed. */
-export class DecodeError extends RedisextError {}
+/**
+ * A decoder's failure on one stored value, carrying that value: what a model's decoders throw
+ * (`values.ts`), so that the {@link DecodeError} made of it keeps the value. `raw` is not
+ * enumerable: printing the error does not print a payload that may be large.
+ * @internal
+ */
+export class StoredValueFailure extends Error {
+  declare readonly raw: string | Buffer;
+
+  constructor(raw: string | Buffer, cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+    Object.defineProperty(this, 'raw', { value: raw, enumerable: false });
+  }
+}
+
+/**
+ * A stored value could not be decoded by the model's serializer. Nothing was removed — except
+ * by a pop, which took the value off: `raw` then still holds it, so nothing is lost.
+ */
+export class DecodeError extends RedisextError {
+  /**
+   * The stored value as the reply brought it, when the model's decoder had it (every built-in
+   * read and pop): push it back, or keep it for inspection. Not enumerable (never printed).
+   */
+  declare readonly raw?: string | Buffer;
+
+  constructor(message: string, context: ErrorContext = {}, options?: { cause?: unknown }) {
+    super(message, context, options);
+    const cause = options?.cause;
+    if (cause instanceof StoredValueFailure) {
+      Object.defineProperty(this, 'raw', { value: cause.raw, enumerable: false });
+    }
+  }
+}
 
 /**
  * What a command that met a {@link ConnectionError} did on the server:

@@ -1,4 +1,11 @@
-import { hashTag } from './keys.js';
+/** The hash tag Redis Cluster would use for `key`, or undefined when it has none. */
+export function hashTag(key: string): string | undefined {
+  const open = key.indexOf('{');
+  if (open < 0) return undefined;
+  const close = key.indexOf('}', open + 1);
+  if (close < 0 || close === open + 1) return undefined;
+  return key.slice(open + 1, close);
+}
 
 /** CRC16-CCITT (XMODEM) lookup table, as Redis Cluster uses for key slots. */
 const TABLE = new Uint16Array(256);

@@ -1,6 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import type { CommandOrigin } from '../core/command.js';
 import { ArgumentError, type ConnectionError } from '../core/errors.js';
+import { kindOf, optionsArg } from './args.js';
 
 /**
  * The options of the blocking pops (`pop({ timeout, signal })`, `consume({...})`), and their
@@ -54,33 +55,46 @@ export interface ConsumeOptions {
 export function timeoutArg(origin: CommandOrigin, ms: unknown, name = 'timeout'): string {
   if (typeof ms !== 'number' || !Number.isSafeInteger(ms) || ms < 0) {
     throw new ArgumentError(
-      `${name} must be a non-negative integer of milliseconds (0 = no limit), got ${String(ms)}`,
+      `${name} must be a non-negative integer of milliseconds (0 = no limit), got ${kindOf(ms)}`,
       { model: origin.modelName, key: origin.key },
     );
   }
   return ms === 0 ? '0' : String(ms / 1000);
 }
 
-/** The options object of a blocking call, checked: an object, or (consume) nothing. */
+/** The option names of `pop()` and of `consume()`. */
+const POP_OPTIONS = ['timeout', 'signal'] as const;
+const CONSUME_OPTIONS = ['timeout', 'signal', 'reconnectFor', 'onError'] as const;
+
+/**
+ * The options object of a blocking call, checked (`optionsArg`: an object whose names are all
+ * known; the `signal` an AbortSignal, `onError` a function). `call` is how errors name the
+ * method (`'pop(options)'`); a `consume...` call takes the loop's options.
+ * @throws {@link ArgumentError} naming the method, the model and the key.
+ */
 export function optionsOf<O extends object>(
   origin: CommandOrigin,
   options: unknown,
   call: string,
 ): O {
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+  const context = { model: origin.modelName, key: origin.key };
+  const known = call.startsWith('consume') ? CONSUME_OPTIONS : POP_OPTIONS;
+  const checked = optionsArg(
+    options as object | undefined,
+    { call, known, number: 'timeout' },
+    context,
+  );
+  const { signal, onError } = checked as { signal?: unknown; onError?: unknown };
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
     throw new ArgumentError(
-      `${call} takes an options object like { timeout: 1000 }, got ${describe(options)}`,
-      { model: origin.modelName, key: origin.key },
+      `${call}: signal must be an AbortSignal, got ${kindOf(signal)}`,
+      context,
     );
   }
-  return options as O;
-}
-
-/** What a value is, without echoing it. */
-export function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  return `a ${typeof value}`;
+  if (onError !== undefined && typeof onError !== 'function') {
+    throw new ArgumentError(`${call}: onError must be a function, got ${kindOf(onError)}`, context);
+  }
+  return checked as O;
 }
 
 /** The signal of our own that follows each caller's signal (see {@link relay}). */

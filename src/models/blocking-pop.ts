@@ -1,12 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RedisArg } from '../core/command.js';
 import { ArgumentError, ConnectionError } from '../core/errors.js';
-import type { Endpoint } from '../transport/endpoint.js';
+import type { BlockingEndpoint } from '../transport/endpoint.js';
 import type { DirectOnly } from '../batch/types.js';
 import type { Tools } from './handle.js';
+import { kindOf } from './args.js';
 import { lease, nil, send, type BlockingSend, type Lease } from './blocking-send.js';
 import {
-  describe,
   optionsOf,
   relay,
   timeoutArg,
@@ -85,7 +85,7 @@ export type BlockingHost = Pick<Tools, 'key' | 'modelName' | 'blocking' | 'decod
 function sendOf<V>(
   blocking: BlockingCommand<V>,
   timeout: number,
-  endpoint: Endpoint,
+  endpoint: BlockingEndpoint,
 ): BlockingSend {
   const margin = endpoint.margin;
   const wait = timeout > 0 ? timeout : margin > 0 ? Math.max(margin, 1000) : 0;
@@ -98,7 +98,7 @@ function sendOf<V>(
 
 /**
  * Takes one value, waiting up to `options.timeout` ms for it, with `blocking` on a dedicated
- * connection. Refuses, synchronously, a handle that queues into a batch, options that are not
+ * connection (`call`: how errors name the method). Refuses, synchronously, a handle that queues into a batch, options that are not
  * an object, and a bad timeout (nothing is sent then).
  *
  * @returns the value, or null when none came in time.
@@ -111,9 +111,10 @@ export function blockingPop<V>(
   host: BlockingHost,
   blocking: BlockingCommand<V>,
   options: BlockingPopOptions,
+  call = 'pop(options)',
 ): DirectOnly<V | null> {
-  host.direct('pop({ timeout })'); // synchronously: a batch gets an error, not a rejection
-  const { timeout, signal } = optionsOf<BlockingPopOptions>(host, options, 'pop()');
+  host.direct(call); // synchronously: a batch gets an error, not a rejection
+  const { timeout, signal } = optionsOf<BlockingPopOptions>(host, options, call);
   timeoutArg(host, timeout);
   return popOnce(host, blocking, timeout, signal).then((reply) =>
     nil(reply) ? null : host.decodeWith((r) => blocking.value(r), reply),
@@ -137,13 +138,13 @@ export function consume<V>(
   options: ConsumeOptions = {},
 ): AsyncGenerator<V, void, undefined> {
   host.direct('consume()');
-  const checked = optionsOf<ConsumeOptions>(host, options, 'consume()');
+  const checked = optionsOf<ConsumeOptions>(host, options, 'consume(options)');
   const timeout = checked.timeout ?? 0;
   timeoutArg(host, timeout);
   const reconnectFor = checked.reconnectFor ?? RECONNECT_FOR;
   if (!Number.isSafeInteger(reconnectFor) || reconnectFor < 0) {
     throw new ArgumentError(
-      `reconnectFor must be a non-negative integer of milliseconds, got ${describe(reconnectFor)}`,
+      `reconnectFor must be a non-negative integer of milliseconds, got ${kindOf(reconnectFor)}`,
       { model: host.modelName, key: host.key },
     );
   }

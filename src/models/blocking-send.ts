@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RedisArg } from '../core/command.js';
 import { integer } from '../core/decoders.js';
-import type { Endpoint, RedisClient } from '../transport/endpoint.js';
+import type { BlockingEndpoint, RedisClient } from '../transport/endpoint.js';
 
 /**
  * One blocking command on a dedicated connection, and how it ends early: the steps of the
@@ -46,7 +46,7 @@ export function nil(reply: unknown): boolean {
  */
 export async function send(
   client: RedisClient,
-  endpoint: Endpoint,
+  endpoint: BlockingEndpoint,
   command: BlockingSend,
   signal: AbortSignal | undefined,
 ): Promise<unknown> {
@@ -86,7 +86,7 @@ export async function send(
  */
 async function interrupt(
   client: RedisClient,
-  endpoint: Endpoint,
+  endpoint: BlockingEndpoint,
   id: Promise<number>,
   state: { settled: boolean },
 ): Promise<void> {
@@ -118,14 +118,14 @@ async function interrupt(
 /** A dedicated connection held for a while; `release` hands it back (or reports a failure). */
 export interface Lease {
   readonly client: RedisClient;
-  readonly endpoint: Endpoint;
+  readonly endpoint: BlockingEndpoint;
   /** Ends the lease; rejects with the typed form of `failure` when one is given. */
   release(failure?: unknown): Promise<void>;
 }
 
 /** Holds one dedicated connection until released: `blocking` with a function that waits. */
 export function lease(
-  blocking: <T>(fn: (client: RedisClient, endpoint: Endpoint) => Promise<T>) => Promise<T>,
+  blocking: <T>(fn: (client: RedisClient, endpoint: BlockingEndpoint) => Promise<T>) => Promise<T>,
 ): Promise<Lease> {
   return new Promise<Lease>((resolve, reject) => {
     let finish!: (failure: unknown) => void;

@@ -1,7 +1,8 @@
 import type { Command, CommandOrigin } from '../core/command.js';
 import { ArgumentError, type ErrorContext } from '../core/errors.js';
 import { integer, positive } from '../core/decoders.js';
-import { countArg } from './args.js';
+import { countArg, kindOf, optionsArg } from './args.js';
+import { isWellFormed } from '../serializers/serializer.js';
 
 /**
  * Helpers shared by the collection models (HashMap, Pool, SortedSet): cursor iteration
@@ -24,18 +25,28 @@ export interface ScanOptions {
   count?: number;
 }
 
+const SCAN_OPTIONS = { call: 'scan(options)', known: ['match', 'count'], number: 'count' };
+
+/**
+ * A `MATCH` glob, as a string UTF-8 keeps (a lone surrogate would turn into U+FFFD).
+ * @throws {@link ArgumentError}
+ */
+export function matchArg(match: unknown, context: ErrorContext): string {
+  if (typeof match !== 'string') {
+    throw new ArgumentError(`match must be a string, got ${kindOf(match)}`, context);
+  }
+  if (!isWellFormed(match)) {
+    throw new ArgumentError('match has a lone UTF-16 surrogate (half of a character)', context);
+  }
+  return match;
+}
+
 /** The `MATCH`/`COUNT` arguments of a scan, validated before anything is sent. */
-export function scanArgs(options: ScanOptions, context: ErrorContext): string[] {
+export function scanArgs(options: ScanOptions | undefined, context: ErrorContext): string[] {
+  const { match, count } = optionsArg(options, SCAN_OPTIONS, context);
   const args: string[] = [];
-  if (options.match !== undefined) {
-    if (typeof options.match !== 'string') {
-      throw new ArgumentError(`match must be a string, got ${typeof options.match}`, context);
-    }
-    args.push('MATCH', options.match);
-  }
-  if (options.count !== undefined) {
-    args.push('COUNT', String(countArg(options.count, 'count', context, 1)));
-  }
+  if (match !== undefined) args.push('MATCH', matchArg(match, context));
+  if (count !== undefined) args.push('COUNT', String(countArg(count, 'count', context, 1)));
   return args;
 }
 

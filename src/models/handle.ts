@@ -1,5 +1,5 @@
 import type { Command, CommandOrigin, RedisArg } from '../core/command.js';
-import type { Endpoint, RedisClient } from '../transport/endpoint.js';
+import type { BlockingEndpoint, RedisClient } from '../transport/endpoint.js';
 import type { Script } from '../core/script.js';
 import type { Batch, Batched } from '../batch/batch.js';
 import type { WatchSession } from '../batch/watch-session.js';
@@ -188,7 +188,7 @@ export abstract class Handle implements CommandOrigin {
    * decode failure inside `fn` should use `decodeWith`.
    */
   protected blocking<T>(
-    fn: (client: RedisClient, endpoint: Endpoint) => Promise<T>,
+    fn: (client: RedisClient, endpoint: BlockingEndpoint) => Promise<T>,
     signal?: AbortSignal,
   ): Promise<T> {
     this.direct('a blocking operation');

@@ -2,8 +2,10 @@ import type { RedisArg } from '../core/command.js';
 import { ArgumentError } from '../core/errors.js';
 import type { Serializer } from '../serializers/serializer.js';
 import { flag, integer, positive, text } from '../core/decoders.js';
-import { list, nullable } from './values.js';
+import { decodeStored, list, nullable } from './values.js';
 import { Model } from './model.js';
+import { flagOption, iterableArg, kindOf, optionsArg, pairArg } from './args.js';
+import { isWellFormed } from '../serializers/serializer.js';
 import {
   countOrFlag,
   nothing,
@@ -19,6 +21,8 @@ export interface HashSetOptions {
   /** Only set when the field does not exist (`HSETNX`); the result says whether it was set. */
   ifAbsent?: boolean;
 }
+
+const SET_OPTIONS = { call: 'set(field, value, options)', known: ['ifAbsent'] };
 
 /** A field name of a reply, as text. */
 const field = (raw: unknown): string => text(raw) ?? '';
@@ -41,7 +45,7 @@ function fieldValues<V>(reply: unknown, value: (raw: unknown) => V): Array<[stri
 
 /** The decoder of a stored (non-nil) value of a reply through `serializer`. */
 function storedValue<T>(serializer: Serializer<T>): (raw: unknown) => T {
-  return (raw) => serializer.decode(raw as string | Buffer);
+  return (raw) => decodeStored(serializer, raw as string | Buffer);
 }
 
 /** Stores `value` under `name` without ever touching the prototype (a field named `__proto__`). */
@@ -86,7 +90,14 @@ export class HashMap<T = string> extends Model {
   private fieldArg(field: unknown): string {
     if (typeof field !== 'string') {
       throw new ArgumentError(
-        `field names must be strings, got ${typeof field}`,
+        `field names must be strings, got ${kindOf(field)}`,
+        this.errorContext,
+      );
+    }
+    if (!isWellFormed(field)) {
+      throw new ArgumentError(
+        'a field name has a lone UTF-16 surrogate (half of a character): Redis would store it ' +
+          'as U+FFFD, so two such names could be one field',
         this.errorContext,
       );
     }
@@ -104,10 +115,11 @@ export class HashMap<T = string> extends Model {
    * @returns true when the field is new (with `ifAbsent`: when it was set); false when an
    * existing field was overwritten (or, with `ifAbsent`, left alone).
    */
-  set(field: string, value: T, options: HashSetOptions = {}): Promise<boolean> {
+  set(field: string, value: T, options?: HashSetOptions): Promise<boolean> {
+    const { ifAbsent } = optionsArg(options, SET_OPTIONS, this.errorContext);
     const name = this.fieldArg(field);
     const stored = this.encode(value);
-    return options.ifAbsent
+    return flagOption(ifAbsent, 'ifAbsent', this.errorContext)
       ? this.write(['HSETNX', this.key, name, stored], flag)
       : this.write(['HSET', this.key, name, stored], positive);
   }
@@ -120,9 +132,17 @@ export class HashMap<T = string> extends Model {
    * (so the call keeps its place in a pipeline) and returns 0.
    */
   setMany(entries: Readonly<Record<string, T>> | Iterable<readonly [string, T]>): Promise<number> {
+    if (entries === null || typeof entries !== 'object') {
+      throw new ArgumentError(
+        `setMany() takes an object or an iterable of [field, value] pairs, got ${kindOf(entries)}`,
+        this.errorContext,
+      );
+    }
     const given: Array<readonly [string, T]> =
       Symbol.iterator in entries
-        ? [...(entries as Iterable<readonly [string, T]>)]
+        ? iterableArg(entries as Iterable<readonly [string, T]>, 'entries', this.errorContext).map(
+            (entry) => pairArg(entry, '[field, value]', this.errorContext),
+          )
         : Object.entries(entries as Record<string, T>);
     const args: RedisArg[] = ['HSET', this.key];
     for (const [field, value] of given) args.push(this.fieldArg(field), this.encode(value));
@@ -135,7 +155,7 @@ export class HashMap<T = string> extends Model {
    * field. An empty list sends only a cheap `EXISTS` and returns `[]`.
    */
   getMany(fields: Iterable<string>): Promise<Array<T | null>> {
-    const names = [...fields].map((field) => this.fieldArg(field));
+    const names = iterableArg(fields, 'fields', this.errorContext).map((f) => this.fieldArg(f));
     if (names.length === 0) return this.run(nothing(this, () => []));
     const one = this.one;
     return this.read(['HMGET', this.key, ...names], (reply) => (reply as unknown[]).map(one));
@@ -207,7 +227,7 @@ export class HashMap<T = string> extends Model {
    * input sends only a cheap `EXISTS` and returns 0.
    */
   removeMany(fields: Iterable<string>): Promise<number> {
-    const names = [...fields].map((field) => this.fieldArg(field));
+    const names = iterableArg(fields, 'fields', this.errorContext).map((f) => this.fieldArg(f));
     if (names.length === 0) return this.run(nothing(this, () => 0));
     return this.write(['HDEL', this.key, ...names], integer);
   }
@@ -227,10 +247,9 @@ export class HashMap<T = string> extends Model {
 
   /** Subtracts `by` (default 1) from an integer field and returns the new value (`HINCRBY -by`). */
   decr(field: string, by = 1): Promise<number> {
-    return this.write(
-      ['HINCRBY', this.key, this.fieldArg(field), this.integerArg(-by, 'by')],
-      integer,
-    );
+    const name = this.fieldArg(field);
+    const step = Number(this.integerArg(by, 'by')); // checked before negating: -'5' is -5
+    return this.write(['HINCRBY', this.key, name, String(step === 0 ? 0 : -step)], integer);
   }
 
   /**
@@ -245,7 +264,7 @@ export class HashMap<T = string> extends Model {
    * for await (const [field, cart] of carts.scan({ match: 'a*' })) console.log(field, cart);
    * ```
    */
-  scan(options: ScanOptions = {}): AsyncGenerator<[string, T], void, undefined> {
+  scan(options?: ScanOptions): AsyncGenerator<[string, T], void, undefined> {
     this.direct('scan()');
     const extra = scanArgs(options, this.errorContext);
     const value = storedValue(this.serializer as Serializer<T>);

@@ -10,7 +10,7 @@ import {
   type ConsumeOptions,
 } from './blocking-pop.js';
 import { integer } from '../core/decoders.js';
-import { list, nullable } from './values.js';
+import { decodeStored, list, nullable } from './values.js';
 import { Model } from './model.js';
 import type { DirectOnly } from '../batch/types.js';
 
@@ -117,7 +117,7 @@ export abstract class ListModel<T> extends Model {
     const serializer = this.serializer as Serializer<T>;
     return {
       command: (timeout) => [`B${end}POP`, key, timeout],
-      value: (reply) => serializer.decode((reply as Array<string | Buffer>)[1]),
+      value: (reply) => decodeStored(serializer, (reply as Array<string | Buffer>)[1]),
       // Pushed back at the end pops take from: the next pop takes it.
       giveBack: (reply) => [`${end}PUSH`, key, (reply as Array<string | Buffer>)[1]],
     };

@@ -1,6 +1,7 @@
 import { integer, positive } from '../core/decoders.js';
 import { nullable } from './values.js';
 import { Model } from './model.js';
+import { flagOption, optionsArg } from './args.js';
 
 /** Options of {@link Map.set}. */
 export interface SetOptions {
@@ -9,6 +10,8 @@ export interface SetOptions {
   /** Only set when the key does not exist (`NX`); the result says whether it was set. */
   ifAbsent?: boolean;
 }
+
+const SET_OPTIONS = { call: 'set(value, options)', known: ['ttl', 'ifAbsent'], number: 'ttl' };
 
 /**
  * One value under one key (a Redis string): the Python ancestor's Map. Values go through the
@@ -32,11 +35,15 @@ export class Map<T = string> extends Model {
   /**
    * Stores the value (`SET`), with its time to live in the same command.
    * @returns true when stored (false only with `ifAbsent` when the key existed).
+   * @throws {@link ArgumentError} for options that are not an object like `{ ttl, ifAbsent }`
+   * (a bare number included), a bad `ttl` or a non-boolean `ifAbsent`; {@link EncodeError} for
+   * a value the serializer refuses. Nothing is sent then.
    */
-  set(value: T, options: SetOptions = {}): Promise<boolean> {
+  set(value: T, options?: SetOptions): Promise<boolean> {
+    const { ttl, ifAbsent } = optionsArg(options, SET_OPTIONS, this.errorContext);
     const args = ['SET', this.key, this.encode(value)];
-    if (options.ttl !== undefined) args.push('PX', this.msArg(options.ttl, 'ttl'));
-    if (options.ifAbsent) args.push('NX');
+    if (ttl !== undefined) args.push('PX', this.msArg(ttl, 'ttl'));
+    if (flagOption(ifAbsent, 'ifAbsent', this.errorContext)) args.push('NX');
     return this.write(args, stored);
   }
 

@@ -1,7 +1,9 @@
-import { ConfigError, KeyError } from '../core/errors.js';
+import { ArgumentError, ConfigError, KeyError } from '../core/errors.js';
+import { isWellFormed } from '../serializers/serializer.js';
 import { expiry, flag, positive } from '../core/decoders.js';
 import { routerOf, type ModelStatics } from './config.js';
 import { Handle } from './handle.js';
+import { flagOption, kindOf, optionsArg } from './args.js';
 
 export type { Operation } from './handle.js';
 
@@ -11,20 +13,31 @@ const noSuchKey = (error: Error): false | undefined =>
 
 /**
  * The full key of a new model handle: `PREFIX:name`, or the bare name without a prefix.
- * @throws {@link KeyError} when there is no name (neither `name` nor the class `KEY`).
+ * @throws {@link KeyError} when there is no name (neither `name` nor the class `KEY`), or it is
+ * not text that UTF-8 keeps (a lone surrogate: two such names could name one key).
  */
 function keyOf(statics: ModelStatics, name: string | undefined): string {
-  const key = name ?? statics.KEY;
+  const key = name === undefined ? statics.KEY : name;
   if (typeof key !== 'string' || key === '') {
     throw new KeyError(
       key === undefined || key === ''
         ? 'no key name: pass one to the constructor or set static KEY'
-        : `the key name must be a string, got ${typeof key}`,
+        : `the key name must be a string, got ${kindOf(key)}`,
       { model: statics.name },
     );
   }
-  return statics.PREFIX ? `${statics.PREFIX}:${key}` : key;
+  const full = statics.PREFIX ? `${statics.PREFIX}:${key}` : key;
+  if (!isWellFormed(full)) {
+    throw new KeyError(
+      'the key name has a lone UTF-16 surrogate (half of a character): Redis would store it ' +
+        'as U+FFFD, so two such names could be one key',
+      { model: statics.name, key: full },
+    );
+  }
+  return full;
 }
+
+const RENAME_OPTIONS = { call: 'rename(newKey, options)', known: ['overwrite'] };
 
 /**
  * Base class of the models on one Redis key (`Counter`, `Map`, `Queue`, `Lock`...): a cheap
@@ -68,19 +81,21 @@ export abstract class Model extends Handle {
   /**
    * Sets a time to live in **seconds** (`EXPIRE`); without an argument, the class `EXPIRE`.
    * @returns false when the key does not exist.
-   * @throws {@link ConfigError} when neither gives a number of seconds.
+   * @throws {@link ArgumentError} when `seconds` is not a positive integer; {@link ConfigError}
+   * without `seconds` when the class `EXPIRE` is not one (or missing).
    */
   expire(seconds?: number): Promise<boolean> {
-    const ttl = seconds ?? (this.constructor as ModelStatics).EXPIRE;
+    const ttl = seconds === undefined ? (this.constructor as ModelStatics).EXPIRE : seconds;
     if (ttl === undefined) {
       throw new ConfigError(
         'expire() needs seconds: pass them or set static EXPIRE',
         this.errorContext,
       );
     }
-    if (!Number.isInteger(ttl) || ttl <= 0) {
-      throw new ConfigError(
-        `expire() needs a positive integer of seconds, got ${ttl}`,
+    if (!Number.isSafeInteger(ttl) || ttl <= 0) {
+      const Wrong = seconds === undefined ? ConfigError : ArgumentError;
+      throw new Wrong(
+        `expire() needs a positive integer of seconds${seconds === undefined ? ' (static EXPIRE)' : ''}, got ${kindOf(ttl)}`,
         this.errorContext,
       );
     }
@@ -104,15 +119,19 @@ export abstract class Model extends Handle {
    * Renames the key (`RENAME`, or `RENAMENX` with `{ overwrite: false }`). The new name gets the
    * same prefix. This handle keeps pointing at the old name.
    * @returns false when the key does not exist (or, with `overwrite: false`, the new one does).
+   * @throws {@link KeyError} for a bad new name, {@link ArgumentError} for bad options.
    */
-  rename(newKey: string, options: { overwrite?: boolean } = {}): Promise<boolean> {
+  rename(newKey: string, options?: { overwrite?: boolean }): Promise<boolean> {
     const statics = this.constructor as ModelStatics;
+    const { overwrite } = optionsArg(options, RENAME_OPTIONS, this.errorContext);
     if (typeof newKey !== 'string' || newKey === '') {
       throw new KeyError('rename() needs a new key name', this.errorContext);
     }
     const target = keyOf(statics, newKey);
     routerOf(statics).checkSlots([this.key, target], 'rename');
-    const command = options.overwrite === false ? 'RENAMENX' : 'RENAME';
+    const overwrites =
+      overwrite === undefined || flagOption(overwrite, 'overwrite', this.errorContext);
+    const command = overwrites ? 'RENAME' : 'RENAMENX';
     return this.run({
       args: [command, this.key, target],
       write: true,

@@ -1,23 +1,39 @@
 import { KeyError } from '../core/errors.js';
+import { isWellFormed } from '../serializers/serializer.js';
+import { kindOf } from './args.js';
 import type { ModelStatics } from './config.js';
 import { Handle } from './handle.js';
+
+/** Why a name with a lone surrogate is refused. */
+const ILL_FORMED_NAME =
+  'has a lone UTF-16 surrogate (half of a character): Redis would store it as U+FFFD, so two ' +
+  'such names could be one key';
 
 /**
  * The namespace of a new handle: `PREFIX:name`, `PREFIX` alone, the name alone, or `''` (none)
  * when there is neither. The name is the constructor's, else the class `KEY`.
- * @throws {@link KeyError} on an empty or non-string name.
+ * @throws {@link KeyError} on an empty or non-string name, or one with a lone surrogate.
  */
 function namespaceOf(statics: ModelStatics, name: string | undefined): string {
-  const own = name ?? statics.KEY;
+  const own = name === undefined ? statics.KEY : name;
   if (own !== undefined && (typeof own !== 'string' || own === '')) {
     throw new KeyError(
       own === ''
         ? 'an empty namespace name: pass a name, or none at all'
-        : `the namespace name must be a string, got ${typeof own}`,
+        : `the namespace name must be a string, got ${kindOf(own)}`,
       { model: statics.name },
     );
   }
-  return [statics.PREFIX, own].filter((part) => part !== undefined && part !== '').join(':');
+  const namespace = [statics.PREFIX, own]
+    .filter((part) => part !== undefined && part !== '')
+    .join(':');
+  if (!isWellFormed(namespace)) {
+    throw new KeyError(`the namespace ${ILL_FORMED_NAME}`, {
+      model: statics.name,
+      key: namespace,
+    });
+  }
+  return namespace;
 }
 
 /** Escapes the glob characters of `SCAN MATCH` so that `text` matches only itself. */
@@ -63,17 +79,22 @@ export abstract class Namespace extends Handle {
 
   /**
    * The key of member `id`: `namespace:id`, or `id` itself without a namespace.
-   * @throws {@link KeyError} unless `id` is a non-empty string or a finite number.
+   * @throws {@link KeyError} unless `id` is a non-empty string (without a lone surrogate) or a
+   * finite number.
    */
   protected memberKey(id: string | number): string {
     const name = typeof id === 'number' && Number.isFinite(id) ? String(id) : id;
     if (typeof name !== 'string' || name === '') {
       throw new KeyError(
-        `an id must be a non-empty string or a finite number, got ${String(id)}`,
+        `an id must be a non-empty string or a finite number, got ${name === '' ? 'an empty string' : kindOf(id)}`,
         this.errorContext,
       );
     }
-    return this.key === '' ? name : `${this.key}:${name}`;
+    const key = this.key === '' ? name : `${this.key}:${name}`;
+    if (!isWellFormed(name)) {
+      throw new KeyError(`the id ${ILL_FORMED_NAME}`, { model: this.modelName, key });
+    }
+    return key;
   }
 
   /** The id of the member at `key` (a key of this namespace): the key without the namespace. */

@@ -2,7 +2,7 @@ import { ArgumentError } from '../core/errors.js';
 import type { Serializer } from '../serializers/serializer.js';
 import { flag, integer } from '../core/decoders.js';
 import { list, nullable } from './values.js';
-import { countArg } from './args.js';
+import { countArg, iterableArg } from './args.js';
 import { Model } from './model.js';
 import {
   countOrFlag,
@@ -61,7 +61,7 @@ export class Pool<T = string> extends Model {
    * cheap `EXISTS` (so the call keeps its place in a pipeline) and returns 0.
    */
   pushMany(items: Iterable<T>): Promise<number> {
-    const stored = [...items].map((item) => this.encode(item));
+    const stored = iterableArg(items, 'items', this.errorContext).map((item) => this.encode(item));
     if (stored.length === 0) return this.run(nothing(this, () => 0));
     return this.write(['SADD', this.key, ...stored], integer);
   }
@@ -110,7 +110,7 @@ export class Pool<T = string> extends Model {
    * asked. An empty input sends only a cheap `EXISTS` and returns `[]`.
    */
   containsMany(items: Iterable<T>): Promise<boolean[]> {
-    const stored = [...items].map((item) => this.encode(item));
+    const stored = iterableArg(items, 'items', this.errorContext).map((item) => this.encode(item));
     if (stored.length === 0) return this.run(nothing(this, () => []));
     return this.read(['SMISMEMBER', this.key, ...stored], (reply) =>
       (reply as unknown[]).map(flag),
@@ -139,7 +139,7 @@ export class Pool<T = string> extends Model {
    * empty input sends only a cheap `EXISTS` and returns 0.
    */
   removeMany(items: Iterable<T>): Promise<number> {
-    const stored = [...items].map((item) => this.encode(item));
+    const stored = iterableArg(items, 'items', this.errorContext).map((item) => this.encode(item));
     if (stored.length === 0) return this.run(nothing(this, () => 0));
     return this.write(['SREM', this.key, ...stored], integer);
   }
@@ -160,7 +160,7 @@ export class Pool<T = string> extends Model {
    * for await (const port of ports.scan({ count: 500 })) check(port);
    * ```
    */
-  scan(options: ScanOptions = {}): AsyncGenerator<T, void, undefined> {
+  scan(options?: ScanOptions): AsyncGenerator<T, void, undefined> {
     this.direct('scan()');
     const extra = scanArgs(options, this.errorContext);
     const decode = scanPage(list(this.serializer as Serializer<T>));

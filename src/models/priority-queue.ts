@@ -10,7 +10,7 @@ import {
   type ConsumeOptions,
 } from './blocking-pop.js';
 import { double, integer, positive } from '../core/decoders.js';
-import { list, nullable } from './values.js';
+import { decodeStored, list, nullable } from './values.js';
 import { Model } from './model.js';
 import type { DirectOnly } from '../batch/types.js';
 
@@ -79,7 +79,7 @@ export class PriorityQueue<T = string> extends Model {
     return (reply) => {
       const pair = popped(reply);
       if (pair === null) return null;
-      return { item: serializer.decode(pair[0]), priority: double(pair[1]) as number };
+      return { item: decodeStored(serializer, pair[0]), priority: double(pair[1]) as number };
     };
   }
 
@@ -146,7 +146,12 @@ export class PriorityQueue<T = string> extends Model {
   popWithPriority(): Promise<PriorityItem<T> | null>;
   popWithPriority(options?: BlockingPopOptions): Promise<PriorityItem<T> | null> {
     if (options === undefined) return this.write(['ZPOPMIN', this.key], this.#popped);
-    return blockingPop(this.#host, this.#bzpopmin(withPriority), options);
+    return blockingPop(
+      this.#host,
+      this.#bzpopmin(withPriority),
+      options,
+      'popWithPriority(options)',
+    );
   }
 
   /**
@@ -207,7 +212,7 @@ export class PriorityQueue<T = string> extends Model {
       command: (timeout) => ['BZPOPMIN', key, timeout],
       value: (reply) => {
         const [, member, score] = reply as [Raw, Raw, unknown];
-        return value(serializer.decode(member), score);
+        return value(decodeStored(serializer, member), score);
       },
       // Back with its priority, unless the item was added again meanwhile (NX).
       giveBack: (reply) => {

@@ -1,6 +1,6 @@
 import type { CommandOrigin, RedisArg } from '../core/command.js';
 import type { Script } from '../core/script.js';
-import type { Endpoint, RedisClient } from '../transport/endpoint.js';
+import type { BlockingEndpoint, RedisClient } from '../transport/endpoint.js';
 import type { ModelStatics } from './config.js';
 
 /**
@@ -38,7 +38,7 @@ export interface Tools extends CommandOrigin {
     options: { write: boolean; decode?: (reply: unknown) => R },
   ): Operation<R>;
   blocking<T>(
-    fn: (client: RedisClient, endpoint: Endpoint) => Promise<T>,
+    fn: (client: RedisClient, endpoint: BlockingEndpoint) => Promise<T>,
     signal?: AbortSignal,
   ): Promise<T>;
   now<R>(operation: Operation<R>): Promise<R>;

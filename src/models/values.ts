@@ -1,3 +1,4 @@
+import { StoredValueFailure } from '../core/errors.js';
 import type { Serializer } from '../serializers/serializer.js';
 
 /**
@@ -8,6 +9,18 @@ import type { Serializer } from '../serializers/serializer.js';
  * @module
  */
 
+/**
+ * One stored value through `serializer`: a failure carries the value (`DecodeError.raw`), so a
+ * value a pop took off is not lost with the error.
+ */
+export function decodeStored<T>(serializer: Serializer<T>, raw: string | Buffer): T {
+  try {
+    return serializer.decode(raw);
+  } catch (error) {
+    throw new StoredValueFailure(raw, error);
+  }
+}
+
 const nullables = new WeakMap<Serializer<unknown>, (reply: unknown) => unknown>();
 const lists = new WeakMap<Serializer<unknown>, (reply: unknown) => unknown[]>();
 
@@ -16,7 +29,7 @@ export function nullable<T>(serializer: Serializer<T>): (reply: unknown) => T | 
   let decode = nullables.get(serializer as Serializer<unknown>);
   if (decode === undefined) {
     decode = (reply: unknown) =>
-      reply === null || reply === undefined ? null : serializer.decode(reply as string);
+      reply === null || reply === undefined ? null : decodeStored(serializer, reply as string);
     nullables.set(serializer as Serializer<unknown>, decode);
   }
   return decode as (reply: unknown) => T | null;
@@ -27,7 +40,7 @@ export function list<T>(serializer: Serializer<T>): (reply: unknown) => T[] {
   let decode = lists.get(serializer as Serializer<unknown>);
   if (decode === undefined) {
     decode = (reply: unknown) =>
-      (reply as Array<string | Buffer>).map((raw) => serializer.decode(raw));
+      (reply as Array<string | Buffer>).map((raw) => decodeStored(serializer, raw));
     lists.set(serializer as Serializer<unknown>, decode);
   }
   return decode as (reply: unknown) => T[];

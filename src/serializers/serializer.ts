@@ -32,3 +32,21 @@ export class SerializationFailure extends Error {}
 export function asText(raw: string | Buffer): string {
   return typeof raw === 'string' ? raw : raw.toString('utf8');
 }
+
+/** A lone UTF-16 surrogate: a code unit that UTF-8 cannot carry. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/**
+ * Whether `text` survives UTF-8 as it is: no lone surrogate (`'\uD800'`, half of an emoji cut
+ * in two). Redis stores UTF-8, and Node writes each lone surrogate as U+FFFD: such a text comes
+ * back changed, and two different ones may become the same key, field or member.
+ */
+export function isWellFormed(text: string): boolean {
+  const native = (text as { isWellFormed?: () => boolean }).isWellFormed;
+  return native === undefined ? !LONE_SURROGATE.test(text) : native.call(text);
+}
+
+/** The refusal of a text with a lone surrogate, saying what it would become. */
+export const ILL_FORMED =
+  'the text has a lone UTF-16 surrogate (half of a character), which UTF-8 cannot store: it ' +
+  'would come back as U+FFFD';

@@ -1,17 +1,25 @@
-import { asText, SerializationFailure, type Serializer } from './serializer.js';
+import {
+  asText,
+  ILL_FORMED,
+  isWellFormed,
+  SerializationFailure,
+  type Serializer,
+} from './serializer.js';
 
 /** Primitive values the String serializer accepts. */
 export type Stringable = string | number | boolean | bigint;
 
 /**
  * Stores text. Numbers, booleans and bigints are stored as their `String()` form (as the Python
- * ancestor's `str()`); objects are refused. Values always come back as strings.
+ * ancestor's `str()`); objects are refused, and so are strings with a lone surrogate (they would
+ * come back changed). Values always come back as strings.
  */
 export const StringSerializer: Serializer<string> = {
   name: 'String',
   encode(value: Stringable): string {
     switch (typeof value) {
       case 'string':
+        if (!isWellFormed(value)) throw new SerializationFailure(ILL_FORMED);
         return value;
       case 'number':
       case 'boolean':

@@ -245,6 +245,9 @@ export const Typed: Serializer<unknown> & {
     return JSON.stringify(pack(value, new Set()));
   },
   decode(raw: string | Buffer): unknown {
-    return unpack(JSON.parse(asText(raw)));
+    const value = unpack(JSON.parse(asText(raw)));
+    // Only array items are stored as undefined: a whole value never is (encode refuses it).
+    if (value === undefined) throw new SerializationFailure('stored value is a bare undefined');
+    return value;
   },
 };

@@ -117,6 +117,9 @@ function checkOptions(options: ServerOptions, fail: Fail): void {
   if (options.path === undefined && options.host !== undefined && options.host.trim() === '') {
     throw fail('host', 'the host is empty');
   }
+  if (options.path !== undefined && options.path.trim() === '') {
+    throw fail('path', 'the socket path is empty');
+  }
 }
 
 /** Sets an option from its decoded DSN text, checked at once: `?db=` cannot hide a bad db path. */
@@ -163,7 +166,9 @@ function render(scheme: string, o: ServerOptions): string {
   if (o.commandTimeout !== undefined) query.push(`command_timeout=${o.commandTimeout}`);
   if (o.name !== undefined) query.push(`name=${encodeURIComponent(o.name)}`);
   const search = query.length ? `?${query.join('&')}` : '';
-  if (o.path !== undefined) return `unix://${auth}${o.path}${search}`;
+  // Each path segment encoded: URL would drop a trailing control character, cut at "?"...
+  const path = o.path?.split('/').map(encodeURIComponent).join('/');
+  if (path !== undefined) return `unix://${auth}${path}${search}`;
   const host = o.host?.includes(':') ? `[${o.host}]` : (o.host ?? '');
   return `${scheme}://${auth}${host}:${o.port ?? 6379}/${o.db ?? 0}${search}`;
 }
@@ -262,16 +267,56 @@ export function parseDsn(dsn: string): ParsedDsn {
   return finish(scheme, options, fail);
 }
 
+/** The type of each field of {@link ServerOptions} (numbers are checked by `checkOptions`). */
+// prettier-ignore
+const OPTION_TYPES: Record<keyof ServerOptions, 'string' | 'number' | 'tls'> = {
+  url: 'string', host: 'string', port: 'number', path: 'string', db: 'number',
+  username: 'string', password: 'string', tls: 'tls', protocol: 'number',
+  connectTimeout: 'number', commandTimeout: 'number', name: 'string',
+};
+const OPTION_NAMES = Object.keys(OPTION_TYPES).join(', ');
+
+/**
+ * Checks the names and types of an options object's fields: a misspelt name (`pass`,
+ * `hostname`) would be ignored, and a number where a string goes would fail later, far from
+ * its cause. Values are never quoted (a password given as a number is still a password).
+ */
+function checkFields(server: object): void {
+  for (const [name, value] of Object.entries(server)) {
+    if (!Object.hasOwn(OPTION_TYPES, name)) {
+      throw new DsnError(
+        'option',
+        `unknown server option ${JSON.stringify(name.slice(0, 40))} (known: ${OPTION_NAMES})`,
+      );
+    }
+    const type = OPTION_TYPES[name as keyof ServerOptions];
+    if (value === undefined) continue;
+    const ok =
+      type === 'tls'
+        ? typeof value === 'boolean' || (typeof value === 'object' && value !== null)
+        : typeof value === type;
+    if (!ok) {
+      const expected = type === 'tls' ? 'true, false or TLS options' : `a ${type}`;
+      const part = name === 'port' || name === 'db' || name === 'host' || name === 'path';
+      throw new DsnError(
+        part ? name : name === 'username' || name === 'password' ? 'userinfo' : 'option',
+        `${name} must be ${expected}, got ${value === null ? 'null' : typeof value}`,
+      );
+    }
+  }
+}
+
 /**
  * Validates a server given as a DSN or an options object and fills in the defaults.
  * @throws {@link DsnError}
  */
 export function resolveServer(server: string | ServerOptions): ParsedDsn {
   if (typeof server === 'string') return parseDsn(server);
-  if (server === null || typeof server !== 'object') {
+  if (server === null || typeof server !== 'object' || Array.isArray(server)) {
     throw new DsnError('scheme', 'a server must be a DSN string or an options object');
   }
   if ('scheme' in server && 'address' in server) return server as ParsedDsn;
+  checkFields(server);
   const { url, ...rest } = server;
   if (url === undefined) return finish('options', rest);
   const base = parseDsn(url);

@@ -1,4 +1,5 @@
 import { createClient } from 'redis';
+import type { BlockingEndpoint, RedisClient } from './blocking-endpoint.js';
 import type { Command } from '../core/command.js';
 import { ConnectionError, type ErrorContext } from '../core/errors.js';
 import { finish, settle } from '../core/reply.js';
@@ -7,14 +8,13 @@ import { isDriverError, mapError, replyCode } from './error-map.js';
 import { runTransaction, type TransactionOutcome } from './batch-exec.js';
 import { evalOf, isNoScript } from './scripts.js';
 import { replyOptions } from './reply-options.js';
-import { connectDeadline } from './deadline.js';
+import { closeWithin, connectDeadline } from './deadline.js';
 import { clientOptions, reconnectDelay, type ResolvedOptions } from './options.js';
 import { Watchdog } from './watchdog.js';
 import { boundedWait } from './bounded-wait.js';
 import { DedicatedConnections } from './dedicated.js';
 
-/** A connected node-redis client, as the escape hatch hands it out. */
-export type RedisClient = ReturnType<typeof createClient>;
+export type { BlockingEndpoint, RedisClient } from './blocking-endpoint.js';
 
 /** Finds the server to connect to now (Sentinel: the current master). */
 export type ServerResolver = () => Promise<ParsedDsn>;
@@ -30,7 +30,7 @@ export type ServerResolver = () => Promise<ParsedDsn>;
  *
  * @internal
  */
-export class Endpoint {
+export class Endpoint implements BlockingEndpoint {
   #server: ParsedDsn;
   #client: RedisClient | undefined;
   #connecting: Promise<RedisClient> | undefined;
@@ -80,12 +80,9 @@ export class Endpoint {
   }
 
   /**
-   * Waits for the reply of a blocking command sent on a dedicated `client` (see `blocking`) at
-   * most `wait` (the server's own timeout, ms; 0: none) + {@link margin} ms, or `margin` ms
-   * after `signal` aborts. When that passes, the call rejects with a {@link ConnectionError}
-   * (`outcome: 'unknown'`), and the connection is kept, unused and unreferenced, until the
-   * reply comes: `late` then runs with it (to give a taken item back), and the connection is
-   * closed. `close()` closes it sooner.
+   * See {@link BlockingEndpoint.bounded}: the call rejects with a {@link ConnectionError}
+   * (`outcome: 'unknown'`); the connection waits, unused and unreferenced, for the late reply,
+   * then closes (`close()` closes it sooner).
    */
   bounded<T>(
     client: RedisClient,
@@ -292,7 +289,10 @@ export class Endpoint {
     if (this.#client === client) this.#client = undefined;
   }
 
-  /** Closes the shared client (waiting for the replies already asked for) and every other one. */
+  /**
+   * Closes the shared client (waiting for the replies already asked for, at most
+   * `commandTimeout` ms) and every other one.
+   */
   async close(): Promise<void> {
     this.#dedicated.closeAll();
     const pending = this.#connecting;
@@ -301,6 +301,6 @@ export class Endpoint {
     if (!client) return;
     this.#dropReason = 'the connection was closed';
     this.#forget(client);
-    await client.close().catch(() => client.destroy());
+    await closeWithin(client, this.margin);
   }
 }

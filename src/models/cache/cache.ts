@@ -7,6 +7,8 @@ import { getOrSet, type EntryHandle, type StoredReply } from './get-or-set.js';
 import { clearAll, listIds, scanIds, type Walk } from './scan.js';
 import { counted, resetStatsOf, statsOf, tallyOf, type Tally } from './stats.js';
 import { ttlArg } from './ttl.js';
+import { flagOption, kindOf, optionsArg } from '../args.js';
+import { ArgumentError } from '../../core/errors.js';
 import type {
   CacheClearOptions,
   CacheId,
@@ -18,6 +20,15 @@ import type {
 
 /** Default lifetime of a getOrSet "computing" marker, in milliseconds. */
 const LOCK_TTL = 10_000;
+
+const SET_OPTIONS = { call: 'set(id, value, options)', known: ['ttl', 'ifAbsent'], number: 'ttl' };
+const GET_OR_SET_OPTIONS = {
+  call: 'getOrSet(id, compute, options)',
+  known: ['ttl', 'lockTtl'],
+  number: 'ttl',
+};
+const SCAN_OPTIONS = { known: ['match', 'count'], number: 'count' };
+const CLEAR_OPTIONS = { call: 'clear(options)', known: ['count', 'wholeDatabase'] };
 
 /**
  * A cache: one Redis string per entry, each with its own time to live. A cache is a
@@ -70,13 +81,17 @@ export class Cache<T = string> extends Namespace {
    * Stores entry `id` (`SET`), with its time to live in the same command (`PX`), so an entry
    * never exists without its expiry. Overwrites whatever the key held, of any type.
    * @returns true when stored (false only with `ifAbsent` when the entry existed).
+   * @throws {@link KeyError} for a bad id; {@link ArgumentError} for options that are not an
+   * object like `{ ttl, ifAbsent }` (`set(id, value, 3600000)` included), a bad `ttl` or a
+   * non-boolean `ifAbsent`; {@link EncodeError}. Nothing is sent then.
    */
-  set(id: CacheId, value: T, options: CacheSetOptions = {}): Promise<boolean> {
+  set(id: CacheId, value: T, options?: CacheSetOptions): Promise<boolean> {
     const entry = this.member(id);
+    const given = optionsArg(options, SET_OPTIONS, entry.errorContext);
     const args = ['SET', entry.key, entry.encode(value)];
-    const ttl = ttlArg(options.ttl, this.#classTtl, entry.errorContext);
+    const ttl = ttlArg(given.ttl, this.#classTtl, entry.errorContext);
     if (ttl !== undefined) args.push('PX', ttl);
-    if (options.ifAbsent) args.push('NX');
+    if (flagOption(given.ifAbsent, 'ifAbsent', entry.errorContext)) args.push('NX');
     return entry.write(args, (reply) => reply !== null && reply !== undefined);
   }
 
@@ -125,9 +140,12 @@ export class Cache<T = string> extends Namespace {
    * Without a namespace, the entries are the whole database: `match` is a glob on the whole key
    * and the ids are the keys, of any type, whoever wrote them.
    */
-  keys(options: CacheScanOptions | string = {}): DirectOnly<string[]> {
+  keys(options?: CacheScanOptions | string): DirectOnly<string[]> {
     this.direct('keys()');
-    const scan = typeof options === 'string' ? { match: options } : options;
+    const scan =
+      typeof options === 'string'
+        ? { match: options }
+        : optionsArg(options, { call: 'keys(options)', ...SCAN_OPTIONS }, this.errorContext);
     return listIds(this.#walk(), scan) as DirectOnly<string[]>;
   }
 
@@ -141,9 +159,10 @@ export class Cache<T = string> extends Namespace {
    * for await (const id of users.scan({ match: 'eu-*' })) console.log(id);
    * ```
    */
-  scan(options: CacheScanOptions = {}): AsyncGenerator<string, void, undefined> {
+  scan(options?: CacheScanOptions): AsyncGenerator<string, void, undefined> {
     this.direct('scan()');
-    return scanIds(this.#walk(), options);
+    const scan = optionsArg(options, { call: 'scan(options)', ...SCAN_OPTIONS }, this.errorContext);
+    return scanIds(this.#walk(), scan);
   }
 
   /**
@@ -159,9 +178,11 @@ export class Cache<T = string> extends Namespace {
    * @throws {@link ArgumentError} (at once, nothing sent) when `wholeDatabase` is missing on a
    * cache without a namespace, or given to a cache with one.
    */
-  clear(options: CacheClearOptions = {}): DirectOnly<number> {
+  clear(options?: CacheClearOptions): DirectOnly<number> {
     this.direct('clear()'); // synchronously: a batch gets an error, not a rejection
-    return clearAll(this.#walk(), options) as DirectOnly<number>;
+    const given = optionsArg(options, CLEAR_OPTIONS, this.errorContext);
+    const wholeDatabase = flagOption(given.wholeDatabase, 'wholeDatabase', this.errorContext);
+    return clearAll(this.#walk(), { count: given.count, wholeDatabase }) as DirectOnly<number>;
   }
 
   /**
@@ -187,16 +208,19 @@ export class Cache<T = string> extends Namespace {
    * @throws {@link KeyError}, {@link ArgumentError} (a bad id, `ttl` or `lockTtl`) and
    * {@link ConfigError} (in a batch) at once, before anything is sent.
    */
-  getOrSet(
-    id: CacheId,
-    compute: () => T | Promise<T>,
-    options: GetOrSetOptions = {},
-  ): DirectOnly<T> {
+  getOrSet(id: CacheId, compute: () => T | Promise<T>, options?: GetOrSetOptions): DirectOnly<T> {
     this.direct('getOrSet()'); // synchronously: a batch gets an error, not a rejection
     const entry = this.member(id);
+    if (typeof compute !== 'function') {
+      throw new ArgumentError(
+        `getOrSet(id, compute, options): compute must be a function, got ${kindOf(compute)}`,
+        entry.errorContext,
+      );
+    }
+    const given = optionsArg(options, GET_OR_SET_OPTIONS, entry.errorContext);
     const args = {
-      ttl: ttlArg(options.ttl, this.#classTtl, entry.errorContext) ?? '',
-      lockTtl: entry.msArg(options.lockTtl ?? LOCK_TTL, 'lockTtl'),
+      ttl: ttlArg(given.ttl, this.#classTtl, entry.errorContext) ?? '',
+      lockTtl: entry.msArg(given.lockTtl === undefined ? LOCK_TTL : given.lockTtl, 'lockTtl'),
       tally: this.#tally(),
     };
     return getOrSet(entry.#lent(), compute, args) as DirectOnly<T>;

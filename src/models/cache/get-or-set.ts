@@ -55,12 +55,15 @@ const waits = new WeakMap<typeof Connection, Map<string, Promise<unknown>>>();
 
 /**
  * A helper key of an entry, in the entry's cluster slot and outside the cache's namespace:
- * `sideKey(entry, suffix)`. When the entry key carries a hash tag, `sideKey` would give
- * `entry:suffix`, which SCAN would take for an entry; the tag then goes first instead.
+ * `sideKey(entry, suffix)`, `{entry}:suffix`. When the entry key carries a hash tag, `sideKey`
+ * would give `entry:suffix`, which SCAN would take for an entry: the tag then goes first
+ * instead, `{tag}~suffix:entry`. When it has none but holds a `}` (`{entry}` would end early,
+ * in another slot), a short tag of its slot does: `{slotTag}~suffix:entry`.
  */
 export function entrySideKey(entry: string, suffix: string): string {
   const tag = hashTag(entry);
-  return tag === undefined ? sideKey(entry, suffix) : `{${tag}}~${suffix}:${entry}`;
+  if (tag !== undefined) return `{${tag}}~${suffix}:${entry}`;
+  return sideKey(entry, suffix); // {entry}:suffix, or {slotTag}~suffix:entry for a `}` in it
 }
 
 function rawOrNull(reply: unknown): StoredReply | null {

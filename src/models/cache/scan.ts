@@ -1,6 +1,7 @@
 import { ArgumentError, type ErrorContext } from '../../core/errors.js';
 import type { Topology } from '../../transport/topology.js';
-import { countArg } from '../args.js';
+import { countArg, kindOf } from '../args.js';
+import { matchArg } from '../collection.js';
 import type { CacheClearOptions, CacheScanOptions } from './types.js';
 
 /**
@@ -31,14 +32,20 @@ export interface Walk {
 
 /** The namespace's keys matching `options.match`, a SCAN page at a time; options checked now. */
 function pages(walk: Walk, options: CacheScanOptions): AsyncGenerator<string[], void, undefined> {
-  const match = options.match ?? '*';
+  const match = options.match === undefined ? '*' : options.match;
   if (typeof match !== 'string' || match === '') {
     throw new ArgumentError(
-      `match must be a non-empty glob string, got ${String(match)}`,
+      `match must be a non-empty glob string, got ${match === '' ? 'an empty string' : kindOf(match)}`,
       walk.context,
     );
   }
-  const count = countArg(options.count ?? SCAN_COUNT, 'count', walk.context, 1);
+  matchArg(match, walk.context);
+  const count = countArg(
+    options.count === undefined ? SCAN_COUNT : options.count,
+    'count',
+    walk.context,
+    1,
+  );
   return walk.router.scan(walk.pattern(match), count);
 }
 

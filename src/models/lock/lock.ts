@@ -8,6 +8,15 @@ import { extendToken } from './extend.js';
 import type { LockHandle, Ownership } from './handle.js';
 import { releaseToken } from './release.js';
 import { renew } from './renewal.js';
+import { ArgumentError } from '../../core/errors.js';
+import { kindOf, optionsArg } from '../args.js';
+
+/** The options of acquire() and using(), checked. */
+interface CheckedOptions {
+  readonly ttl: number;
+  readonly wait: number;
+  readonly signal?: AbortSignal;
+}
 
 /** Options of {@link Lock.acquire} and {@link Lock.using}. */
 export interface LockOptions {
@@ -72,12 +81,11 @@ export class Lock extends Model {
    * @throws {@link ArgumentError} for a bad `ttl` or `wait`; rejects with `signal.reason` when
    * the signal aborts (a lock acquired at that moment is released first).
    */
-  acquire(options: LockOptions = {}): Promise<boolean> {
-    const ttl = this.#ttlArg(options.ttl);
-    const wait = this.#waitArg(options.wait);
-    if (wait > 0 || options.signal !== undefined) {
+  acquire(options?: LockOptions): Promise<boolean> {
+    const { ttl, wait, signal } = this.#options(options, 'acquire(options)');
+    if (wait > 0 || signal !== undefined) {
       this.direct('acquire() with wait or signal');
-      return acquireWaiting(this.#handle, ttl, wait, options.signal).then((a) => a.code === 1);
+      return acquireWaiting(this.#handle, ttl, wait, signal).then((a) => a.code === 1);
     }
     return attempt(this.#handle, ttl, (a) => a.code === 1);
   }
@@ -103,7 +111,7 @@ export class Lock extends Model {
   extend(ttl?: number): Promise<boolean> {
     const ownership = this.ownership;
     const token = ownership.token;
-    const ms = this.#ttlArg(ttl ?? ownership.ttl);
+    const ms = this.#ttlArg(ttl === undefined ? ownership.ttl : ttl);
     return extendToken(this.#handle, token, ms, () => {
       if (ownership.token === token) ownership.ttl = ms;
     });
@@ -144,21 +152,26 @@ export class Lock extends Model {
    */
   using<R>(
     fn: (signal: AbortSignal, fence: number) => R | Promise<R>,
-    options: LockOptions = {},
+    options?: LockOptions,
   ): DirectOnly<R> {
     this.direct('using()'); // synchronously: a batch gets an error, not a rejection
-    return this.#runLocked(fn, options) as DirectOnly<R>;
+    if (typeof fn !== 'function') {
+      throw new ArgumentError(`using(fn, options): fn must be a function, got ${kindOf(fn)}`, {
+        model: this.modelName,
+        key: this.key,
+      });
+    }
+    const checked = this.#options(options, 'using(fn, options)');
+    return this.#runLocked(fn, checked) as DirectOnly<R>;
   }
 
   /** `using()` once checked: acquire (waiting), run `fn` under the renewal loop, release. */
   async #runLocked<R>(
     fn: (signal: AbortSignal, fence: number) => R | Promise<R>,
-    options: LockOptions,
+    { ttl, wait, signal }: CheckedOptions,
   ): Promise<R> {
-    const ttl = this.#ttlArg(options.ttl);
-    const wait = this.#waitArg(options.wait);
     const lock = this.#handle;
-    const acquired = await acquireWaiting(lock, ttl, wait, options.signal);
+    const acquired = await acquireWaiting(lock, ttl, wait, signal);
     if (acquired.code !== 1) {
       throw new LockNotAcquiredError(
         acquired.code === 2
@@ -196,9 +209,26 @@ export class Lock extends Model {
     });
   }
 
+  /**
+   * The options of `acquire` and `using`, checked synchronously: an object of known names (a
+   * number is not taken for a ttl), the ttl and wait in ms, the signal an AbortSignal.
+   */
+  #options(options: LockOptions | undefined, call: string): CheckedOptions {
+    const context = { model: this.modelName, key: this.key };
+    const shape = { call, known: ['ttl', 'wait', 'signal'], number: 'ttl' };
+    const { ttl, wait, signal } = optionsArg(options, shape, context);
+    if (signal !== undefined && !(signal instanceof AbortSignal)) {
+      throw new ArgumentError(
+        `${call}: signal must be an AbortSignal, got ${kindOf(signal)}`,
+        context,
+      );
+    }
+    return { ttl: this.#ttlArg(ttl), wait: this.#waitArg(wait), signal };
+  }
+
   /** The ttl option in ms, checked (default: the class TTL). */
   #ttlArg(ttl: number | undefined): number {
-    const ms = ttl ?? (this.constructor as typeof Lock).TTL;
+    const ms = ttl === undefined ? (this.constructor as typeof Lock).TTL : ttl;
     this.msArg(ms, 'ttl');
     return ms;
   }

@@ -2,7 +2,7 @@ import type { RedisArg } from '../../core/command.js';
 import { ArgumentError } from '../../core/errors.js';
 import type { Serializer } from '../../serializers/serializer.js';
 import { double, integer, integerOrNull, positive } from '../../core/decoders.js';
-import { countArg } from '../args.js';
+import { countArg, iterableArg, pairArg } from '../args.js';
 import { Model } from '../model.js';
 import {
   countOrFlag,
@@ -13,7 +13,7 @@ import {
   type ScanOptions,
 } from '../collection.js';
 import type { ScoreRangeOptions, SortedSetAddOptions, WithScoresOption } from './options.js';
-import { addCommand, byScoreCommand, scoreRange, topCommand } from './query.js';
+import { addCommand, byScoreCommand, scoreRange, topCommand, withScoresArg } from './query.js';
 import { elementsOf, scoreArg, scored, scoreOf, type ScoreBound } from './scores.js';
 
 /**
@@ -44,8 +44,8 @@ export class SortedSet<T = string> extends Model {
    * @returns true when the element is new.
    * @throws {@link ArgumentError} for a NaN score or conflicting options (nothing is sent).
    */
-  add(element: T, score: number, options: SortedSetAddOptions = {}): Promise<boolean> {
-    const args = addCommand(this.key, options, this.errorContext);
+  add(element: T, score: number, options?: SortedSetAddOptions): Promise<boolean> {
+    const args = addCommand(this.key, options, 'add(element, score, options)', this.errorContext);
     args.push(scoreArg(score, 'score', this.errorContext), this.encode(element));
     return this.write(args, positive);
   }
@@ -56,13 +56,12 @@ export class SortedSet<T = string> extends Model {
    * @returns how many elements are new. An empty input sends only a cheap `EXISTS` (so the call
    * keeps its place in a pipeline) and returns 0.
    */
-  addMany(
-    entries: Iterable<readonly [T, number]>,
-    options: SortedSetAddOptions = {},
-  ): Promise<number> {
-    const args: RedisArg[] = addCommand(this.key, options, this.errorContext);
+  addMany(entries: Iterable<readonly [T, number]>, options?: SortedSetAddOptions): Promise<number> {
+    const call = 'addMany(entries, options)';
+    const args: RedisArg[] = addCommand(this.key, options, call, this.errorContext);
     const start = args.length;
-    for (const [element, score] of entries) {
+    for (const entry of iterableArg(entries, 'entries', this.errorContext)) {
+      const [element, score] = pairArg(entry, '[element, score]', this.errorContext);
       args.push(scoreArg(score, 'score', this.errorContext), this.encode(element));
     }
     if (args.length === start) return this.run(nothing(this, () => 0));
@@ -108,7 +107,8 @@ export class SortedSet<T = string> extends Model {
    */
   length(min?: ScoreBound, max?: ScoreBound): Promise<number> {
     if (min === undefined && max === undefined) return this.read(['ZCARD', this.key], integer);
-    const range = scoreRange(min ?? '-inf', max ?? '+inf', this.errorContext);
+    const low = min === undefined ? '-inf' : min;
+    const range = scoreRange(low, max === undefined ? '+inf' : max, this.errorContext);
     return this.read(['ZCOUNT', this.key, ...range], integer);
   }
 
@@ -122,9 +122,10 @@ export class SortedSet<T = string> extends Model {
    * stored form. For large sets prefer {@link SortedSet.top} or {@link SortedSet.scan}.
    */
   members(options?: WithScoresOption): Promise<T[] | Array<[T, number]>>;
-  members(options: WithScoresOption = {}): Promise<T[] | Array<[T, number]>> {
-    const args = topCommand(this.key, -1, options.withScores);
-    return this.read(args, elementsOf(this.serializer as Serializer<T>, options.withScores));
+  members(options?: WithScoresOption): Promise<T[] | Array<[T, number]>> {
+    const withScores = withScoresArg(options, 'members(options)', this.errorContext);
+    const args = topCommand(this.key, -1, withScores);
+    return this.read(args, elementsOf(this.serializer as Serializer<T>, withScores));
   }
 
   /** The `count` highest-scored elements with scores (`ZREVRANGE 0 count-1 WITHSCORES`). */
@@ -137,11 +138,12 @@ export class SortedSet<T = string> extends Model {
    * @throws {@link ArgumentError} when `count` is not a non-negative integer.
    */
   top(count: number, options?: WithScoresOption): Promise<T[] | Array<[T, number]>>;
-  top(count: number, options: WithScoresOption = {}): Promise<T[] | Array<[T, number]>> {
+  top(count: number, options?: WithScoresOption): Promise<T[] | Array<[T, number]>> {
     const n = countArg(count, 'count', this.errorContext);
+    const withScores = withScoresArg(options, 'top(count, options)', this.errorContext);
     if (n === 0) return this.run(nothing(this, () => []));
-    const args = topCommand(this.key, n - 1, options.withScores);
-    return this.read(args, elementsOf(this.serializer as Serializer<T>, options.withScores));
+    const args = topCommand(this.key, n - 1, withScores);
+    return this.read(args, elementsOf(this.serializer as Serializer<T>, withScores));
   }
 
   /** Elements whose score is within the bounds, with scores; see the general signature. */
@@ -175,10 +177,10 @@ export class SortedSet<T = string> extends Model {
   membersByScore(
     min: ScoreBound = '-inf',
     max: ScoreBound = '+inf',
-    options: ScoreRangeOptions = {},
+    options?: ScoreRangeOptions,
   ): Promise<T[] | Array<[T, number]>> {
-    const args = byScoreCommand(this.key, min, max, options, this.errorContext);
-    return this.read(args, elementsOf(this.serializer as Serializer<T>, options.withScores));
+    const query = byScoreCommand(this.key, min, max, options, this.errorContext);
+    return this.read(query.args, elementsOf(this.serializer as Serializer<T>, query.withScores));
   }
 
   /** Whether an element is in the set (`ZSCORE`, O(1)). */
@@ -196,7 +198,8 @@ export class SortedSet<T = string> extends Model {
    * each absent one. An empty input sends only a cheap `EXISTS` and returns `[]`.
    */
   scoreMany(elements: Iterable<T>): Promise<Array<number | null>> {
-    const stored = [...elements].map((element) => this.encode(element));
+    const given = iterableArg(elements, 'elements', this.errorContext);
+    const stored = given.map((element) => this.encode(element));
     if (stored.length === 0) return this.run(nothing(this, () => []));
     return this.read(['ZMSCORE', this.key, ...stored], (reply) => (reply as unknown[]).map(double));
   }
@@ -251,7 +254,7 @@ export class SortedSet<T = string> extends Model {
    * Elements present during the whole scan are yielded at least once; one may be yielded twice.
    * `match` applies to the stored form. Not available in a pipeline or transaction.
    */
-  scan(options: ScanOptions = {}): AsyncGenerator<[T, number], void, undefined> {
+  scan(options?: ScanOptions): AsyncGenerator<[T, number], void, undefined> {
     this.direct('scan()');
     const extra = scanArgs(options, this.errorContext);
     const decode = scanPage(scored(this.serializer as Serializer<T>));
