@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { Connection, Counter, Lock, Map as RMap } from '../../src/index.js';
+import { inspect } from 'node:util';
+import { ConfigError, Connection, Counter, Lock, Map as RMap } from '../../src/index.js';
 import { closeAll, connectionTo, raw, uniq } from '../support/helpers.js';
 import { freePort, type RedisServer } from '../../tools/redis-server.js';
 import { replicated, spawnServer } from '../support/topology.js';
@@ -37,6 +38,42 @@ describe('master/replica routing', () => {
     await new Hits(hits).incr(3);
     expect(await raw(master, 'GET', hits)).to.equal('3');
     expect(await raw(other, 'EXISTS', hits)).to.equal(0);
+  });
+
+  it('REPLICA is SLAVE under its current name; setting both is a ConfigError', async () => {
+    const key = uniq();
+    await raw(other, 'SET', key, 'from-replica');
+    await raw(master, 'SET', key, 'from-master');
+    class Named extends Connection {
+      static override MASTER = master.url;
+      static override REPLICA = [other.url];
+    }
+    expect(await new (models(Named).Value)(key).get()).to.equal('from-replica');
+    class Both extends Connection {
+      static override MASTER = master.url;
+      static override SLAVE = other.url;
+      static override REPLICA = third.url;
+    }
+    expect(() => Both.router()).to.throw(ConfigError, /both SLAVE and REPLICA/);
+    await Named.close();
+  });
+
+  it('printing a Connection class names its topology and never a password', () => {
+    class Clustered extends Connection {
+      static override CLUSTER = ['redis://:s3cr3t-pw@10.0.0.1:7000'];
+    }
+    class Watched extends Connection {
+      static override SENTINEL = { name: 'shop', sentinels: ['redis://:s3cr3t-pw@10.0.0.2:26379'] };
+    }
+    class Plain extends Connection {
+      static override MASTER = 'redis://:s3cr3t-pw@10.0.0.3:6379';
+      static override REPLICA = 'redis://10.0.0.4:6379';
+    }
+    const printed = [inspect(Clustered), inspect(Watched), inspect(Plain)];
+    expect(printed[0]).to.match(/CLUSTER: \[redis:\/\/:\*\*\*@10\.0\.0\.1:7000/);
+    expect(printed[1]).to.match(/SENTINEL: shop via \[redis:\/\/:\*\*\*@10\.0\.0\.2:26379/);
+    expect(printed[2]).to.match(/MASTER: .*10\.0\.0\.3.*REPLICA: \[redis:\/\/10\.0\.0\.4:6379/);
+    for (const text of printed) expect(text).to.not.include('s3cr');
   });
 
   it('reads from the master for one call with fromMaster()', async () => {

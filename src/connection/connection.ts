@@ -40,10 +40,15 @@ const byDsn = new globalThis.Map<string, typeof Connection>();
  * ```
  */
 export class Connection {
-  /** The master: a DSN or options. Writes go here (and reads, without `SLAVE`). */
+  /** The master: a DSN or options. Writes go here (and reads, without replicas). */
   static MASTER?: ServerSpec;
-  /** Replicas for reads: one or several, round-robin; a replica that fails is skipped. */
+  /**
+   * Replicas for reads: one or several, round-robin; a replica that fails is skipped. The
+   * Python ancestor's name, kept; {@link Connection.REPLICA} is the same (set one of them).
+   */
   static SLAVE?: ServerSpec | readonly ServerSpec[];
+  /** Replicas for reads: the same as {@link Connection.SLAVE} (set one of them). */
+  static REPLICA?: ServerSpec | readonly ServerSpec[];
   /**
    * `true` (default): connect lazily and share one client per role. `false`: every command (or
    * batch) opens a connection and closes it afterwards.
@@ -187,10 +192,16 @@ export class Connection {
         return error instanceof DsnError ? `<invalid: ${error.part}>` : '<invalid>';
       }
     };
-    const slave = this.SLAVE;
-    const slaves = slave === undefined ? [] : Array.isArray(slave) ? slave : [slave as ServerSpec];
-    const parts = [`MASTER: ${describe(this.MASTER)}`];
-    if (slaves.length) parts.push(`SLAVE: [${slaves.map(describe).join(', ')}]`);
+    const list = (value: ServerSpec | readonly ServerSpec[]): string =>
+      `[${specs(value).map(describe).join(', ')}]`;
+    const parts: string[] = [];
+    if (this.CLUSTER !== undefined) parts.push(`CLUSTER: ${list(this.CLUSTER)}`);
+    else if (this.SENTINEL !== undefined) {
+      const sentinels = this.SENTINEL.sentinels ?? [];
+      parts.push(`SENTINEL: ${String(this.SENTINEL.name)} via ${list(sentinels as ServerSpec[])}`);
+    } else parts.push(`MASTER: ${describe(this.MASTER)}`);
+    if (this.SLAVE !== undefined) parts.push(`SLAVE: ${list(this.SLAVE)}`);
+    if (this.REPLICA !== undefined) parts.push(`REPLICA: ${list(this.REPLICA)}`);
     return `[Connection ${this.name}] { ${parts.join(', ')} }`;
   }
 
@@ -244,7 +255,14 @@ function createRouter(connection: typeof Connection): Topology {
       `${connection.name} has no MASTER (nor CLUSTER or SENTINEL): set static MASTER to a DSN or options`,
     );
   }
+  if (connection.SLAVE !== undefined && connection.REPLICA !== undefined) {
+    throw new ConfigError(
+      `${connection.name} sets both SLAVE and REPLICA (the same setting): keep one of them`,
+    );
+  }
   const master = { server: resolveServer(connection.MASTER) };
-  const replicas = specs(connection.SLAVE).map((spec) => ({ server: resolveServer(spec) }));
+  const replicas = specs(connection.REPLICA ?? connection.SLAVE).map((spec) => ({
+    server: resolveServer(spec),
+  }));
   return new Router(master, replicas, options, reuse);
 }
