@@ -13,6 +13,20 @@
  * @module
  */
 
+import { ConnectionError, type ErrorContext } from '../core/errors.js';
+import { debug } from './debug.js';
+
+/** The error of a blocking call given up on after `waited` ms (logged with NODE_DEBUG). */
+export function gaveUp(address: string, waited: number, context?: ErrorContext): ConnectionError {
+  debug('%s: no blocking reply after %d ms; its connection waits for it', address, waited);
+  return new ConnectionError(
+    address,
+    `no reply to a blocking command after ${waited} ms; what the server may still send ` +
+      'is taken care of on that connection',
+    context,
+  );
+}
+
 /** How one blocking reply is waited for. */
 export interface BoundedWaitOptions<T> {
   /** How long the server itself may wait, in ms (the command's timeout); 0: without limit. */

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RedisClusterClient } from './cluster-client.js';
+import { debug, errorLabel } from './debug.js';
 
 /**
  * Following a cluster whose nodes change: a master killed and its replica promoted, a node
@@ -77,7 +78,10 @@ export class SlotRefresh {
     }
     // Rejects when no node answered (reported by node-redis as an 'error' event too): the map
     // stays as it was, and the next failure asks again.
-    await slots.rediscover().catch(() => undefined);
+    debug('cluster: refreshing the slot map');
+    await slots
+      .rediscover()
+      .catch((error: unknown) => debug('cluster: refresh failed: %s', errorLabel(error)));
     this.#dropClosedClients(cluster);
   }
 

@@ -1,7 +1,7 @@
 import { createClient } from 'redis';
 import type { BlockingEndpoint, RedisClient } from './blocking-endpoint.js';
 import type { Command } from '../core/command.js';
-import { ConnectionError, type ErrorContext } from '../core/errors.js';
+import type { ErrorContext } from '../core/errors.js';
 import { finish, settle } from '../core/reply.js';
 import type { ParsedDsn } from './dsn.js';
 import { isDriverError, mapError, replyCode } from './error-map.js';
@@ -11,8 +11,9 @@ import { replyOptions } from './reply-options.js';
 import { closeWithin, connectDeadline } from './deadline.js';
 import { clientOptions, reconnectDelay, type ResolvedOptions } from './options.js';
 import { Watchdog } from './watchdog.js';
-import { boundedWait } from './bounded-wait.js';
+import { boundedWait, gaveUp } from './bounded-wait.js';
 import { DedicatedConnections } from './dedicated.js';
+import { debug, errorLabel } from './debug.js';
 
 export type { BlockingEndpoint, RedisClient } from './blocking-endpoint.js';
 
@@ -54,6 +55,12 @@ export class Endpoint implements BlockingEndpoint {
     const limit = server.commandTimeout ?? options.commandTimeout;
     this.#watchdog = new Watchdog<RedisClient>(limit, (stalled) => {
       this.#dropReason = `the server sent nothing for ${limit} ms; connection dropped`;
+      debug(
+        '%s: no reply for %d ms; %d connection(s) dropped',
+        this.address,
+        limit,
+        stalled.length,
+      );
       for (const client of stalled) {
         this.#forget(client);
         client.destroy();
@@ -80,7 +87,7 @@ export class Endpoint implements BlockingEndpoint {
   }
 
   /**
-   * See {@link BlockingEndpoint.bounded}: the call rejects with a {@link ConnectionError}
+   * See {@link BlockingEndpoint.bounded}: the call rejects with a `ConnectionError`
    * (`outcome: 'unknown'`); the connection waits, unused and unreferenced, for the late reply,
    * then closes (`close()` closes it sooner).
    */
@@ -93,21 +100,12 @@ export class Endpoint implements BlockingEndpoint {
     return boundedWait(pending, {
       ...options,
       margin: this.margin,
-      expired: (waited) =>
-        new ConnectionError(
-          this.address,
-          `no reply to a blocking command after ${waited} ms; what the server may still send ` +
-            'is taken care of on that connection',
-          context,
-        ),
+      expired: (waited) => gaveUp(this.address, waited, context),
       adopt: (settled) => this.#dedicated.adopt(client, settled),
     });
   }
 
-  /**
-   * Marks a dedicated connection in use as not to be reused: it is closed when its call ends
-   * (unless it waits for a late reply, see {@link bounded}).
-   */
+  /** Marks a dedicated connection in use as not to be reused (see `BlockingEndpoint`). */
   discard(client: RedisClient): void {
     this.#dedicated.discard(client);
   }
@@ -156,6 +154,7 @@ export class Endpoint implements BlockingEndpoint {
       // The master was demoted (failover): reconnect to the new one and run the command again
       // (a READONLY reply means it did not run).
       this.#retried.add(command);
+      debug('%s: READONLY (failover): the command runs again on the new master', this.address);
       this.#dropReason = 'the server became a replica (failover); connection dropped';
       this.#forget(client);
       client.destroy();
@@ -257,9 +256,8 @@ export class Endpoint implements BlockingEndpoint {
         }),
       ) as RedisClient;
       const opened = client;
-      opened.on('error', () => {
-        // Reported to the callers of the commands concerned.
-      });
+      // Reported to the callers of the commands concerned; logged with NODE_DEBUG=redisext.
+      opened.on('error', (error) => debug('%s: %s', this.address, errorLabel(error)));
       opened.on('ready', () => {
         ready = true;
       });
@@ -272,10 +270,12 @@ export class Endpoint implements BlockingEndpoint {
       await Promise.race([connecting, deadline.promise]);
     } catch (error) {
       client?.destroy();
+      debug('%s: connect failed: %s', this.address, errorLabel(error));
       throw this.toError(error);
     } finally {
       deadline.clear();
     }
+    debug('%s: connected (%s)', this.address, shared ? 'shared' : 'dedicated');
     if (shared) {
       this.#client = client;
       this.#dropReason = undefined;

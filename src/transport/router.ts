@@ -15,6 +15,7 @@ import {
 import type { ResolvedOptions } from './options.js';
 import { scanServer } from './scan.js';
 import type { Lease, PipelineOptions, Topology } from './topology.js';
+import { debug, errorLabel } from './debug.js';
 
 /** Replies from a replica that mean "ask elsewhere". */
 const REPLICA_UNAVAILABLE = new Set(['MASTERDOWN', 'LOADING']);
@@ -111,6 +112,7 @@ export class Router implements Topology {
     return replica.exec(command).catch((error: unknown) => {
       if (!replicaFailed(error)) throw error;
       replica.downUntil = Date.now() + replica.options.replicaRetryAfter;
+      debug('%s: replica skipped: %s', replica.address, errorLabel(error));
       return this.run(command); // the next replica that is up, else the master
     });
   }
@@ -139,6 +141,7 @@ export class Router implements Topology {
     } catch (error) {
       if (!replicaFailed(error)) throw error;
       endpoint.downUntil = Date.now() + endpoint.options.replicaRetryAfter;
+      debug('%s: replica skipped: %s', endpoint.address, errorLabel(error));
       return onMaster();
     }
   }
