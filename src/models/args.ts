@@ -136,6 +136,24 @@ export function optionsArg<O extends object>(
 }
 
 /**
+ * A `signal` option: an AbortSignal or `undefined`.
+ * @throws {@link ArgumentError} naming `call`, the model and the key.
+ */
+export function signalOption(
+  value: unknown,
+  call: string,
+  context: ErrorContext,
+): AbortSignal | undefined {
+  if (value !== undefined && !(value instanceof AbortSignal)) {
+    throw new ArgumentError(
+      `${call}: signal must be an AbortSignal, got ${kindOf(value)}`,
+      context,
+    );
+  }
+  return value;
+}
+
+/**
  * A yes/no option (`ifAbsent`, `withScores`...): `true`, `false` or `undefined` (= false).
  * Anything else is refused: `{ ifAbsent: 'false' }` would otherwise mean yes.
  * @throws {@link ArgumentError}

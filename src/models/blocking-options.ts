@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import type { CommandOrigin } from '../core/command.js';
 import { ArgumentError, type ConnectionError } from '../core/errors.js';
-import { kindOf, optionsArg } from './args.js';
+import { kindOf, optionsArg, signalOption } from './args.js';
 
 /**
  * The options of the blocking pops (`pop({ timeout, signal })`, `consume({...})`), and their
@@ -85,12 +85,7 @@ export function optionsOf<O extends object>(
     context,
   );
   const { signal, onError } = checked as { signal?: unknown; onError?: unknown };
-  if (signal !== undefined && !(signal instanceof AbortSignal)) {
-    throw new ArgumentError(
-      `${call}: signal must be an AbortSignal, got ${kindOf(signal)}`,
-      context,
-    );
-  }
+  signalOption(signal, call, context);
   if (onError !== undefined && typeof onError !== 'function') {
     throw new ArgumentError(`${call}: onError must be a function, got ${kindOf(onError)}`, context);
   }

@@ -9,7 +9,7 @@ import type { LockHandle, Ownership } from './handle.js';
 import { releaseToken } from './release.js';
 import { renew } from './renewal.js';
 import { ArgumentError } from '../../core/errors.js';
-import { kindOf, optionsArg } from '../args.js';
+import { kindOf, optionsArg, signalOption } from '../args.js';
 
 /** The options of acquire() and using(), checked. */
 interface CheckedOptions {
@@ -217,13 +217,8 @@ export class Lock extends Model {
     const context = { model: this.modelName, key: this.key };
     const shape = { call, known: ['ttl', 'wait', 'signal'], number: 'ttl' };
     const { ttl, wait, signal } = optionsArg(options, shape, context);
-    if (signal !== undefined && !(signal instanceof AbortSignal)) {
-      throw new ArgumentError(
-        `${call}: signal must be an AbortSignal, got ${kindOf(signal)}`,
-        context,
-      );
-    }
-    return { ttl: this.#ttlArg(ttl), wait: this.#waitArg(wait), signal };
+    const checked = signalOption(signal, call, context);
+    return { ttl: this.#ttlArg(ttl), wait: this.#waitArg(wait), signal: checked };
   }
 
   /** The ttl option in ms, checked (default: the class TTL). */
