@@ -62,6 +62,18 @@ export {
   type CacheStats,
 } from './models/cache/index.js';
 export { Lock, type LockOptions } from './models/lock/lock.js';
+export { ReliableQueue, type QueueStats } from './models/reliable-queue/reliable-queue.js';
+export { Delivery, type NackOptions, type Settler } from './models/reliable-queue/delivery.js';
+export { DeadLetters, type DeadLetter } from './models/reliable-queue/dead-letters.js';
+export { DeliveryLostError } from './models/reliable-queue/errors.js';
+export type { BackoffOptions } from './models/reliable-queue/settings.js';
+export type { Handler } from './models/reliable-queue/process.js';
+export type {
+  ProcessOptions,
+  PushOptions,
+  ReliableConsumeOptions,
+  ReliablePopOptions,
+} from './models/reliable-queue/call-options.js';
 export { LockError, LockNotAcquiredError, LockLostError } from './models/lock/errors.js';
 export { Batch, Queued, type Batched, type BatchResults, type RawOptions } from './batch/batch.js';
 export type { BatchOperation, DirectOnly } from './batch/types.js';

@@ -254,3 +254,20 @@ export class ReplicationError extends RedisextError {
     this.replicas = details.replicas;
   }
 }
+
+/**
+ * Refusals a server makes while it is not ready yet, which a loop that outlives restarts and
+ * failovers waits out like a lost connection: `LOADING` (a restarted server reading its data
+ * back), `MASTERDOWN`, `CLUSTERDOWN`, `TRYAGAIN`, `BUSY` (a long script).
+ */
+const PASSING = new Set(['LOADING', 'MASTERDOWN', 'CLUSTERDOWN', 'TRYAGAIN', 'BUSY']);
+
+/**
+ * Whether `error` is one a consuming loop reconnects after (or waits out): a
+ * {@link ConnectionError}, or a {@link CommandError} of a server not ready yet (`LOADING`...).
+ */
+export function isPassing(error: unknown): error is RedisextError {
+  return (
+    error instanceof ConnectionError || (error instanceof CommandError && PASSING.has(error.code))
+  );
+}

@@ -16,3 +16,18 @@ export function newToken(): string {
   sequence += 1;
   return `${PROCESS}:${sequence.toString(36)}`;
 }
+
+/** 72 random bits per process, base64url: what makes message ids unique across processes. */
+const ID_PREFIX = randomBytes(9).toString('base64url');
+let ids = 0;
+
+/**
+ * A new message id (ReliableQueue): short, unique across processes and calls (a per-process
+ * random prefix and a counter), and made of `[A-Za-z0-9_-]` only.
+ *
+ * @internal
+ */
+export function newId(): string {
+  ids += 1;
+  return `${ID_PREFIX}${ids.toString(36)}`;
+}

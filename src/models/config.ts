@@ -3,6 +3,7 @@ import type { Topology } from '../transport/topology.js';
 import { ConfigError } from '../core/errors.js';
 import type { Serializer } from '../serializers/serializer.js';
 import type { WaitOptions } from './durable.js';
+import type { BackoffOptions } from './reliable-queue/settings.js';
 
 /** A model's connection: a Connection subclass, or a DSN string (one Connection per DSN). */
 export type ConnectionRef = typeof Connection | string;
@@ -29,6 +30,18 @@ export interface ModelOptions {
    * {@link WaitOptions}. Default: none (asynchronous replication).
    */
   wait?: WaitOptions;
+  /** `ReliableQueue`: how long a delivery is hidden from other consumers, in **milliseconds**. */
+  visibility?: number;
+  /** `ReliableQueue`: deliveries allowed per message before the dead letters (`Infinity`: all). */
+  attempts?: number;
+  /** `ReliableQueue`: the delay before a nacked message is delivered again. */
+  backoff?: BackoffOptions;
+  /** `ReliableQueue`: how many dead letters are kept (the oldest dropped beyond). */
+  deadLetterLimit?: number;
+  /** `ReliableQueue`: how many partitions (hash tags) the queue is spread over. */
+  partitions?: number;
+  /** `ReliableQueue`: `push` and `ack` wait until this many replicas have them (`WAIT`). */
+  durable?: WaitOptions;
 }
 
 /** The static configuration fields every model class has. */
@@ -40,6 +53,12 @@ export interface ModelStatics {
   EXPIRE?: number;
   TTL?: number;
   WAIT?: WaitOptions;
+  VISIBILITY?: number;
+  ATTEMPTS?: number;
+  BACKOFF?: BackoffOptions;
+  DEAD_LETTER_LIMIT?: number;
+  PARTITIONS?: number;
+  DURABLE?: WaitOptions;
   readonly name: string;
 }
 
@@ -51,6 +70,12 @@ const FIELDS = {
   expire: 'EXPIRE',
   ttl: 'TTL',
   wait: 'WAIT',
+  visibility: 'VISIBILITY',
+  attempts: 'ATTEMPTS',
+  backoff: 'BACKOFF',
+  deadLetterLimit: 'DEAD_LETTER_LIMIT',
+  partitions: 'PARTITIONS',
+  durable: 'DURABLE',
 } as const satisfies Record<keyof ModelOptions, keyof ModelStatics>;
 
 /**

@@ -16,7 +16,7 @@ const noSuchKey = (error: Error): false | undefined =>
  * @throws {@link KeyError} when there is no name (neither `name` nor the class `KEY`), or it is
  * not text that UTF-8 keeps (a lone surrogate: two such names could name one key).
  */
-function keyOf(statics: ModelStatics, name: string | undefined): string {
+export function keyOf(statics: ModelStatics, name: string | undefined): string {
   const key = name === undefined ? statics.KEY : name;
   if (typeof key !== 'string' || key === '') {
     throw new KeyError(

@@ -1,0 +1,125 @@
+import { integer } from '../../core/decoders.js';
+import { Script } from '../../core/script.js';
+import { Delivery, type Settler } from './delivery.js';
+import type { QueueHost, ScriptCall } from './host.js';
+import { limitsArgs } from './settings.js';
+import { nackCall } from './settle.js';
+
+/**
+ * Taking messages: rq-pop-10.lua (the sweep, then up to `count` ready messages, each with a
+ * receipt and a visibility deadline on the server clock), across the partitions.
+ *
+ * @internal
+ * @module
+ */
+
+const popScript = Script.of('rq-pop-10');
+
+/** A message as the pop script hands it over, before its payload is decoded. */
+interface Taken {
+  readonly id: string;
+  readonly payload: string | Buffer;
+  readonly attempt: number;
+  readonly receipt: string;
+}
+
+/** What one pop script replied. */
+interface PopReply {
+  /** 0 when something was taken; else ms until something is due (-1: nothing is). */
+  readonly wait: number;
+  readonly taken: Taken[];
+}
+
+/** What a pop across the partitions got. */
+export interface Popped<T> {
+  readonly deliveries: Delivery<T>[];
+  /** When nothing was taken: ms until the first thing due in any partition (-1: none). */
+  readonly wait: number;
+}
+
+function decodePop(reply: unknown): PopReply {
+  const flat = reply as unknown[];
+  const taken: Taken[] = [];
+  for (let i = 1; i + 3 < flat.length; i += 4) {
+    taken.push({
+      id: String(flat[i]),
+      payload: flat[i + 1] as string | Buffer,
+      attempt: integer(flat[i + 2]),
+      receipt: String(flat[i + 3]),
+    });
+  }
+  return { wait: integer(flat[0]), taken };
+}
+
+/** The pop script call on partition `p`. `flag`: ms the "a consumer waits" flag lives (0: none). */
+function popCall<T>(
+  host: QueueHost<T>,
+  p: number,
+  visibility: number,
+  count: number,
+  flag: number,
+): ScriptCall<PopReply> {
+  const keys = host.keys(p);
+  return {
+    script: popScript,
+    keys: keys.all,
+    args: [...limitsArgs(host.settings), String(visibility), String(count), String(flag)],
+    route: keys.base,
+    decode: decodePop,
+  };
+}
+
+/**
+ * Takes up to `count` messages, trying the partitions in turn from the next one in rotation
+ * until one has some. With `flag` > 0, each partition found empty keeps the "a consumer waits"
+ * flag that long (the caller is about to block). A message whose payload the serializer cannot
+ * decode goes straight to the dead letters with the reason, and is not returned.
+ */
+export async function popAcross<T>(
+  host: QueueHost<T>,
+  settler: Settler<T>,
+  visibility: number,
+  count: number,
+  flag: number,
+): Promise<Popped<T>> {
+  const partitions = host.settings.partitions;
+  const start = partitions === 1 ? 0 : host.nextPartition();
+  let wait = -1;
+  for (let k = 0; k < partitions; k++) {
+    const p = (start + k) % partitions;
+    let reply = await host.now(host.script(popCall(host, p, visibility, count, flag)));
+    while (reply.taken.length > 0) {
+      const deliveries = await decodeAll(host, settler, p, visibility, reply.taken);
+      if (deliveries.length > 0) return { deliveries, wait: 0 };
+      // Only undecodable payloads (now dead letters): look again.
+      reply = await host.now(host.script(popCall(host, p, visibility, count, flag)));
+    }
+    if (reply.wait >= 0 && (wait < 0 || reply.wait < wait)) wait = reply.wait;
+  }
+  return { deliveries: [], wait };
+}
+
+/** The deliveries of what a pop took; undecodable payloads are sent to the dead letters. */
+async function decodeAll<T>(
+  host: QueueHost<T>,
+  settler: Settler<T>,
+  partition: number,
+  visibility: number,
+  taken: Taken[],
+): Promise<Delivery<T>[]> {
+  const deliveries: Delivery<T>[] = [];
+  for (const { id, payload, attempt, receipt } of taken) {
+    let value: T;
+    try {
+      value = host.decode(payload);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      const buried = { id, receipt, partition };
+      const call = nackCall(host, buried, 0, `cannot decode the payload: ${reason}`, 'dead');
+      await host.now(host.script(call)).catch(() => undefined); // else it expires: same end
+      continue;
+    }
+    deliveries.push(new Delivery(settler, { id, value, attempt, receipt, partition, visibility }));
+  }
+  return deliveries;
+}

@@ -1,0 +1,39 @@
+import type { RedisArg } from '../../core/command.js';
+import { integer } from '../../core/decoders.js';
+import { Script } from '../../core/script.js';
+import type { QueueHost, ScriptCall } from './host.js';
+import { limitsArgs } from './settings.js';
+
+/**
+ * Pushing messages: rq-push-10.lua adds those whose id the partition does not hold yet, ready
+ * at once or delayed, and wakes a waiting consumer.
+ *
+ * @internal
+ * @module
+ */
+
+const pushScript = Script.of('rq-push-10');
+
+/**
+ * The script call that pushes `messages` (id and encoded payload) into partition `p`, after
+ * `delay` ms (0: ready at once). Its result: per message, true when added, false when a message
+ * with that id exists.
+ */
+export function pushCall<T>(
+  host: QueueHost<T>,
+  p: number,
+  messages: ReadonlyArray<readonly [string, RedisArg]>,
+  delay: number,
+): ScriptCall<boolean[]> {
+  const keys = host.keys(p);
+  const args: RedisArg[] = [...limitsArgs(host.settings), String(delay)];
+  for (const [id, payload] of messages) args.push(id, payload);
+  return {
+    script: pushScript,
+    keys: keys.all,
+    args,
+    route: keys.base,
+    decode: (reply) => (reply as unknown[]).map((added) => integer(added) === 1),
+    durable: true,
+  };
+}

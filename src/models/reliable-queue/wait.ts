@@ -1,0 +1,114 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { RedisClient } from '../../transport/blocking-endpoint.js';
+import type { Delivery, Settler } from './delivery.js';
+import type { QueueHost } from './host.js';
+import { popAcross } from './pop.js';
+
+/**
+ * Waiting for messages without polling: a pop that finds nothing ready leaves the "a consumer
+ * waits" flag in the same script, then blocks (`BLPOP`, on a dedicated connection) on the
+ * partition's wake-up list, which every push (and every pop that leaves messages behind) feeds
+ * while the flag lives, until the next delayed message is due or the next delivery expires.
+ *
+ * The end of each wait is timed on the client: a blocked command's own timeout only ends at the
+ * server's next tick (every 100 ms at the default `hz 10`), too late for a delayed message due
+ * now. A wait that ends that way leaves its `BLPOP` to finish on its connection; a wake-up token
+ * it takes then is put back for the other consumers.
+ *
+ * @internal
+ * @module
+ */
+
+/** Longest wait on one partition before looking again (a lost wake-up costs at most this). */
+const RECHECK = 5_000;
+/** Longest wait with several partitions: a push to another partition wakes no one here. */
+const PARTITION_RECHECK = 200;
+/** Waits shorter than this are client-side sleeps (a BLPOP could not end sooner). */
+const SHORT = 25;
+/** How much longer than the wait the "a consumer waits" flag lives. */
+const FLAG_MARGIN = 2_000;
+/** How long a given-back wake-up token lives, ms. */
+const TOKEN_TTL = '10000';
+
+/** Options of one waiting pop, checked. */
+export interface WaitingPop {
+  readonly visibility: number;
+  /** ms; 0: no limit. */
+  readonly timeout: number;
+  readonly count: number;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Takes up to `count` messages, waiting up to `timeout` ms (0: no limit) for some.
+ * @returns the deliveries; `[]` when none came in time.
+ * @throws `signal.reason` when the signal aborts first (messages taken are returned instead).
+ */
+export async function popWaiting<T>(
+  host: QueueHost<T>,
+  settler: Settler<T>,
+  { visibility, timeout, count, signal }: WaitingPop,
+): Promise<Delivery<T>[]> {
+  signal?.throwIfAborted();
+  const deadline = timeout > 0 ? performance.now() + timeout : Infinity;
+  const partitions = host.settings.partitions;
+  const cap = partitions > 1 ? PARTITION_RECHECK : RECHECK;
+  for (;;) {
+    const left = deadline - performance.now();
+    const most = Math.min(left, cap);
+    const flag = most > 0 ? Math.ceil(most) + FLAG_MARGIN : 0;
+    const popped = await popAcross(host, settler, visibility, count, flag);
+    if (popped.deliveries.length > 0) return popped.deliveries;
+    signal?.throwIfAborted();
+    if (left <= 0) return [];
+    const ms = Math.max(1, Math.ceil(Math.min(most, popped.wait >= 0 ? popped.wait : Infinity)));
+    const p = partitions === 1 ? 0 : Math.floor(Math.random() * partitions);
+    await waitForWake(host, p, ms, signal);
+  }
+}
+
+/**
+ * Blocks until a wake-up token comes on partition `p`'s list, `ms` pass, or `signal` aborts
+ * (then rejects with its reason). A connection failure rejects (typed) if it comes first.
+ */
+function waitForWake<T>(
+  host: QueueHost<T>,
+  p: number,
+  ms: number,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  if (ms < SHORT) return sleep(ms, undefined, { signal });
+  const { base, wake } = host.keys(p);
+  let over = false;
+  const blocked = host.blocking(base, async (client, endpoint) => {
+    const pending = client.sendCommand(['BLPOP', wake, String(ms / 1000)]);
+    const late = (reply: unknown): unknown => reply != null && giveBack(client, wake);
+    const reply = await endpoint.bounded(client, pending, { wait: ms, late });
+    if (over && reply != null) await giveBack(client, wake);
+  });
+  return new Promise<void>((resolve, reject) => {
+    const finish = (error?: unknown): void => {
+      if (over) return;
+      over = true;
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      if (error === undefined) resolve();
+      else reject(error);
+    };
+    const onAbort = (): void => finish(signal!.reason);
+    const timer = setTimeout(() => finish(), ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    blocked.then(
+      () => finish(),
+      (error: unknown) => finish(error),
+    );
+  });
+}
+
+/** Puts a wake-up token taken by a wait that had ended back for the other consumers. */
+async function giveBack(client: RedisClient, wake: string): Promise<void> {
+  await Promise.all([
+    client.sendCommand(['LPUSH', wake, '1']),
+    client.sendCommand(['PEXPIRE', wake, TOKEN_TTL]),
+  ]).catch(() => undefined);
+}
