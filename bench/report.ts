@@ -34,6 +34,35 @@ function mb(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(2)} MB`;
 }
 
+function kb(bytes: number): string {
+  return `${(bytes / 1024).toFixed(1)} KB`;
+}
+
+/** The ReliableQueue memory workload: used_memory before and after, and what the queue left. */
+function renderRqMemory(results: BenchResults): string {
+  const m = results.rqMemory!;
+  const t = results.targets.find((x) => x.workload === 'rq-memory');
+  const left = Object.entries(m.leftovers).map(([key, bytes]) => `${key} ${bytes} B`);
+  return table(
+    ['rq-memory', 'measured', 'limit', 'target'],
+    [
+      [
+        `${m.messages.toLocaleString('en')} messages through a ReliableQueue (${rate(m.rate)}/s): used_memory after - before`,
+        `${m.delta >= 0 ? '+' : ''}${kb(m.delta)} (${mb(m.before)} → ${mb(m.after)}, peak ${mb(m.peak)})`,
+        '≤ 1 MB',
+        t ? (t.pass ? 'PASS' : 'MISS') : '',
+      ],
+      [
+        `keys the queue left, connections its Connection held`,
+        `${left.length > 0 ? left.join(', ') : 'none'}; ${m.connections} connections`,
+        '',
+        '',
+      ],
+    ],
+    [1],
+  );
+}
+
 /** The results as Markdown tables: throughput with ratios and targets, then memory. */
 export function render(results: BenchResults): string {
   const rows: string[][] = [];
@@ -58,6 +87,9 @@ export function render(results: BenchResults): string {
   if (rows.length > 0) {
     parts.push(table(['workload', 'contender', 'median /s', 'ours / it', 'target'], rows, [2, 3]));
   }
+  const notes = results.workloads.flatMap((w) => (w.note ? [`- ${w.note}`] : []));
+  if (notes.length > 0) parts.push(notes.join('\n'));
+  if (results.rqMemory) parts.push(renderRqMemory(results));
   const memory = results.memory;
   if (memory) {
     const target = (subject: string): string => {

@@ -1,4 +1,6 @@
+import { median } from './driver.js';
 import type { MemoryResult } from './memory/types.js';
+import type { RqMemoryResult } from './queues/memory.js';
 
 /** The measurements of one subject in one workload. */
 export interface SubjectResult {
@@ -27,6 +29,42 @@ export interface WorkloadResult {
   readonly ratios: Record<string, number>;
   /** Median of ours / median of each other subject (for reference). */
   readonly ratiosOfMedians: Record<string, number>;
+  /** Printed under the table (how the contenders were set up, when it matters). */
+  readonly note?: string;
+}
+
+/** What {@link summarize} needs of a subject: its samples and the operations they checked. */
+export interface SubjectSamples {
+  readonly id: string;
+  readonly label: string;
+  readonly samples: number[];
+  readonly ops: number;
+}
+
+/**
+ * A workload's result from its subjects' samples (ours first): each median, and ours / each
+ * other one as the median over the rounds of the ratio of the two samples of the same round
+ * (taken moments apart: steadier than the ratio of the medians on a machine whose load drifts).
+ */
+export function summarize(
+  workload: Omit<WorkloadResult, 'subjects' | 'ratios' | 'ratiosOfMedians'>,
+  subjects: readonly SubjectSamples[],
+): WorkloadResult {
+  const results: SubjectResult[] = subjects.map((s) => ({
+    id: s.id,
+    label: s.label,
+    samples: s.samples,
+    median: median(s.samples),
+    ops: s.ops,
+  }));
+  const ratios: Record<string, number> = {};
+  const ratiosOfMedians: Record<string, number> = {};
+  const ours = results[0];
+  for (const other of results.slice(1)) {
+    ratios[other.id] = median(ours.samples.map((value, round) => value / other.samples[round]));
+    ratiosOfMedians[other.id] = ours.median / other.median;
+  }
+  return { ...workload, subjects: results, ratios, ratiosOfMedians };
 }
 
 /** A target of the issue, checked on this run's medians. */
@@ -69,6 +107,8 @@ export interface BenchResults {
   /** Connections each contender held after the throughput workloads (`CLIENT LIST`). */
   readonly connections: Record<string, number>;
   readonly memory?: MemoryResult;
+  /** The ReliableQueue memory workload (`rq-memory`): the server's used_memory before and after. */
+  readonly rqMemory?: RqMemoryResult;
   readonly targets: TargetResult[];
   readonly seconds: number;
 }

@@ -11,11 +11,12 @@ import { readConfig, selected, usage, UsageError, wants, type BenchConfig } from
 import { IoRedis } from './contenders/ioredis.js';
 import { NodeRedis } from './contenders/node-redis.js';
 import { Redisext } from './contenders/redisext.js';
-import { drive, driveSync, median } from './driver.js';
+import { drive, driveSync } from './driver.js';
 import { environment } from './environment.js';
 import { runMemory, type MemoryResult } from './memory/index.js';
+import { QUEUE_WORKLOADS, RQ_MEMORY, runQueues, type QueueSection } from './queues/index.js';
 import { render, save } from './report.js';
-import type { BenchResults, SubjectResult, WorkloadResult } from './results.js';
+import { summarize, type BenchResults, type WorkloadResult } from './results.js';
 import { benchServer, type BenchServer } from './server.js';
 import { evaluate } from './targets.js';
 import type { Contender, ContenderId } from './types.js';
@@ -71,33 +72,17 @@ async function runWorkload(
       }
     }
   }
-  const results: SubjectResult[] = subjects.map((s, i) => ({
-    id: s.id,
-    label: s.label,
-    samples: samples[i],
-    median: median(samples[i]),
-    ops: ops[i],
-  }));
-  // Ours / theirs per round (samples taken moments apart), then the median over the rounds:
-  // steadier than the ratio of the medians on a machine whose load drifts.
-  const ratios: Record<string, number> = {};
-  const ratiosOfMedians: Record<string, number> = {};
-  const ours = results[0];
-  for (const other of results.slice(1)) {
-    ratios[other.id] = median(ours.samples.map((value, round) => value / other.samples[round]));
-    ratiosOfMedians[other.id] = ours.median / other.median;
-  }
   if (workload.usesServer) await ctx.server.clean();
-  return {
-    id: workload.id,
-    title: workload.title,
-    unit: workload.unit,
-    concurrency: workload.concurrency,
-    perOp: workload.perOp,
-    subjects: results,
-    ratios,
-    ratiosOfMedians,
-  };
+  return summarize(
+    {
+      id: workload.id,
+      title: workload.title,
+      unit: workload.unit,
+      concurrency: workload.concurrency,
+      perOp: workload.perOp,
+    },
+    subjects.map((s, i) => ({ id: s.id, label: s.label, samples: samples[i], ops: ops[i] })),
+  );
 }
 
 async function main(): Promise<void> {
@@ -105,6 +90,10 @@ async function main(): Promise<void> {
   if (wants(argv, 'help')) return log(usage);
   if (wants(argv, 'list')) {
     for (const w of WORKLOADS) log(`${w.id.padEnd(18)} ${w.title}`);
+    for (const w of QUEUE_WORKLOADS) log(`${w.id.padEnd(18)} ${w.title}`);
+    log(
+      `${RQ_MEMORY.padEnd(18)} server memory kept after 100,000 messages through a ReliableQueue`,
+    );
     return log(
       `${MEMORY.padEnd(18)} a million model instances, then a million operations (child process)`,
     );
@@ -112,7 +101,9 @@ async function main(): Promise<void> {
   const config = readConfig(argv, process.env);
   const workloads = WORKLOADS.filter((w) => selected(config, w.id));
   const memory = selected(config, MEMORY);
-  if (workloads.length === 0 && !memory)
+  const queueWorkloads = QUEUE_WORKLOADS.filter((w) => selected(config, w.id));
+  const rqMemory = selected(config, RQ_MEMORY);
+  if (workloads.length === 0 && !memory && queueWorkloads.length === 0 && !rqMemory)
     throw new UsageError(`no workload matches ${config.only.join(',')}`);
 
   const started = performance.now();
@@ -142,6 +133,13 @@ async function main(): Promise<void> {
     }
     contenders.clear();
 
+    // The reliable-queue section: its own connections (redisext, BullMQ), after the others.
+    let queues: QueueSection = { workloads: [] };
+    if (queueWorkloads.length > 0 || rqMemory) {
+      queues = await runQueues(server, queueWorkloads, rqMemory, config, log);
+      results.push(...queues.workloads);
+    }
+
     let mem: MemoryResult | undefined;
     if (memory) {
       log(
@@ -161,13 +159,15 @@ async function main(): Promise<void> {
       workloads: results,
       connections,
       memory: mem,
-      targets: evaluate(results, mem),
+      rqMemory: queues.memory,
+      targets: evaluate(results, mem, queues.memory),
       seconds: (performance.now() - started) / 1000,
     };
     const env = report.environment;
     console.log(
       `\n${env.cpus} × ${env.cpuModel}, Node ${env.node}, redis-server ${env.redisServer}; ` +
-        `${config.rounds} rounds × ${config.sampleMs} ms after ${config.warmup} warm-up, medians\n`,
+        `${config.rounds} rounds × ${config.sampleMs} ms after ${config.warmup} warm-up, medians` +
+        `${queueWorkloads.length > 0 ? ' (rq-*: fixed work per round, not a fixed time)' : ''}\n`,
     );
     console.log(render(report));
     if (config.save) console.log(`\nsaved ${save(report)}`);

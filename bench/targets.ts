@@ -1,4 +1,5 @@
 import type { MemoryResult } from './memory/types.js';
+import type { RqMemoryResult } from './queues/memory.js';
 import type { TargetResult, WorkloadResult } from './results.js';
 
 /** A throughput target: ours / `contender` at least `min` in `workload`. */
@@ -20,6 +21,8 @@ export const RATIO_TARGETS: readonly RatioTarget[] = [
   ]),
   { workload: 'pipeline-10k', contender: 'node-redis-t0', min: 0.95 },
   { workload: 'lock-100', contender: 'ioredis', min: 1.5 },
+  // ReliableQueue end to end (push + process) against BullMQ.
+  { workload: 'rq-e2e', contender: 'bullmq', min: 3 },
 ];
 
 /** Bytes a model handle may cost. */
@@ -27,10 +30,14 @@ export const MAX_BYTES_PER_INSTANCE = 200;
 /** Heap growth allowed after a million operations. */
 export const MAX_HEAP_GROWTH = 32 * 1024 * 1024;
 
+/** Server memory (`used_memory`) a ReliableQueue may keep after 100,000 messages. */
+export const MAX_RQ_MEMORY_DELTA = 1024 * 1024;
+
 /** Checks every target that this run measured. */
 export function evaluate(
   workloads: readonly WorkloadResult[],
   memory?: MemoryResult,
+  rqMemory?: RqMemoryResult,
 ): TargetResult[] {
   const out: TargetResult[] = [];
   for (const target of RATIO_TARGETS) {
@@ -84,6 +91,17 @@ export function evaluate(
       MAX_HEAP_GROWTH - 1,
       'heap-growth',
     );
+  }
+  if (rqMemory) {
+    out.push({
+      description: `server memory after ${rqMemory.messages} ReliableQueue messages ≤ 1 MB more`,
+      value: rqMemory.delta,
+      kind: 'max',
+      threshold: MAX_RQ_MEMORY_DELTA,
+      pass: rqMemory.delta <= MAX_RQ_MEMORY_DELTA,
+      workload: 'rq-memory',
+      subject: 'used-memory',
+    });
   }
   return out;
 }

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DeliveryLostError, type Connection } from '../../src/index.js';
 import { uniq } from '../support/helpers.js';
-import { onEachTopology } from '../support/targets.js';
+import { commandCalls, onEachTopology } from '../support/targets.js';
 import { jobsOn, leftovers } from '../support/reliable-queue.js';
 
 onEachTopology('ReliableQueue.process', (target) => {
@@ -100,6 +100,31 @@ onEachTopology('ReliableQueue.process', (target) => {
     expect(await q.stats()).to.deep.equal({ waiting: 2, delayed: 0, inflight: 0, dead: 0 });
     const next = (await q.pop())!;
     expect([next.value.n, next.attempt]).to.deep.equal([2, 1]);
+  });
+
+  it('waits without polling while its handlers run and the queue is empty', async () => {
+    const q = new (jobsOn(Main))(uniq('rq'));
+    await q.pushMany([{ n: 1 }, { n: 2 }]);
+    const stop = new AbortController();
+    let started = 0;
+    const scripts = async (): Promise<number> =>
+      (await commandCalls(target(), 'evalsha', 'eval')).reduce((a, b) => a + b, 0);
+    let during = 0;
+    const worker = q.process(
+      async () => {
+        started += 1;
+        await sleep(1500);
+      },
+      { concurrency: 4, signal: stop.signal },
+    );
+    while (started < 2) await sleep(5);
+    const before = await scripts();
+    await sleep(1000);
+    during = (await scripts()) - before;
+    stop.abort();
+    await worker;
+    expect(during, 'scripts while idle').to.be.at.most(2);
+    expect(await q.stats()).to.deep.equal({ waiting: 0, delayed: 0, inflight: 0, dead: 0 });
   });
 
   it('resolves at once when its signal is already aborted, taking nothing', async () => {

@@ -27,7 +27,15 @@ interface Taken {
 interface PopReply {
   /** 0 when something was taken; else ms until something is due (-1: nothing is). */
   readonly wait: number;
+  /** Per delivery acked first: whether it still held its message (and it is now removed). */
+  readonly acked: boolean[];
   readonly taken: Taken[];
+}
+
+/** A delivery to ack in the same script as a pop. */
+export interface AckRef {
+  readonly id: string;
+  readonly receipt: string;
 }
 
 /** What a pop across the partitions got. */
@@ -37,10 +45,16 @@ export interface Popped<T> {
   readonly wait: number;
 }
 
-function decodePop(reply: unknown): PopReply {
-  const flat = reply as unknown[];
+/** The reply of a pop script that acked `acks` deliveries first. */
+function decodePop(acks: number): (reply: unknown) => PopReply {
+  return (reply) => decodeReply(reply as unknown[], acks);
+}
+
+function decodeReply(flat: unknown[], acks: number): PopReply {
+  const acked: boolean[] = [];
+  for (let i = 1; i <= acks; i++) acked.push(integer(flat[i]) === 1);
   const taken: Taken[] = [];
-  for (let i = 1; i + 3 < flat.length; i += 4) {
+  for (let i = 1 + acks; i + 3 < flat.length; i += 4) {
     taken.push({
       id: String(flat[i]),
       payload: flat[i + 1] as string | Buffer,
@@ -48,25 +62,54 @@ function decodePop(reply: unknown): PopReply {
       receipt: String(flat[i + 3]),
     });
   }
-  return { wait: integer(flat[0]), taken };
+  return { wait: integer(flat[0]), acked, taken };
 }
 
-/** The pop script call on partition `p`. `flag`: ms the "a consumer waits" flag lives (0: none). */
+/**
+ * The pop script call on partition `p`, acking `acks` (deliveries of that partition) first.
+ * `flag`: ms the "a consumer waits" flag lives (0: none).
+ */
 function popCall<T>(
   host: QueueHost<T>,
   p: number,
   visibility: number,
   count: number,
   flag: number,
+  acks: readonly AckRef[] = [],
 ): ScriptCall<PopReply> {
   const keys = host.keys(p);
+  const args = [...limitsArgs(host.settings), String(visibility), String(count), String(flag)];
+  args.push(String(acks.length));
+  for (const { id, receipt } of acks) args.push(id, receipt);
   return {
     script: popScript,
     keys: keys.all,
-    args: [...limitsArgs(host.settings), String(visibility), String(count), String(flag)],
+    args,
     route: keys.base,
-    decode: decodePop,
+    decode: decodePop(acks.length),
   };
+}
+
+/** What a worker's cycle got: the acks' outcomes, and the messages taken. */
+export interface Cycle<T> extends Popped<T> {
+  readonly acked: boolean[];
+}
+
+/**
+ * One step of a worker on partition `p`: acks `acks` (finished deliveries of that partition)
+ * and takes up to `count` messages, in one script.
+ */
+export async function cycle<T>(
+  host: QueueHost<T>,
+  settler: Settler<T>,
+  p: number,
+  options: { visibility: number; count: number; flag: number; acks: readonly AckRef[] },
+): Promise<Cycle<T>> {
+  const { visibility, count, flag, acks } = options;
+  const reply = await host.now(host.script(popCall(host, p, visibility, count, flag, acks)));
+  if (reply.taken.length === 0) return { deliveries: [], wait: reply.wait, acked: reply.acked };
+  const deliveries = await decodeAll(host, settler, p, visibility, reply.taken);
+  return { deliveries, wait: deliveries.length > 0 ? 0 : 1, acked: reply.acked };
 }
 
 /**

@@ -51,33 +51,48 @@ export async function popWaiting<T>(
 ): Promise<Delivery<T>[]> {
   signal?.throwIfAborted();
   const deadline = timeout > 0 ? performance.now() + timeout : Infinity;
-  const partitions = host.settings.partitions;
-  const cap = partitions > 1 ? PARTITION_RECHECK : RECHECK;
+  const cap = recheck(host);
   for (;;) {
     const left = deadline - performance.now();
     const most = Math.min(left, cap);
-    const flag = most > 0 ? Math.ceil(most) + FLAG_MARGIN : 0;
+    const flag = flagFor(most);
     const popped = await popAcross(host, settler, visibility, count, flag);
     if (popped.deliveries.length > 0) return popped.deliveries;
     signal?.throwIfAborted();
     if (left <= 0) return [];
-    const ms = Math.max(1, Math.ceil(Math.min(most, popped.wait >= 0 ? popped.wait : Infinity)));
-    const p = partitions === 1 ? 0 : Math.floor(Math.random() * partitions);
-    await waitForWake(host, p, ms, signal);
+    await waitForWake(host, blockTime(most, popped.wait), signal);
   }
 }
 
+/** The longest wait before looking again (shorter with several partitions). */
+export function recheck<T>(host: QueueHost<T>): number {
+  return host.settings.partitions > 1 ? PARTITION_RECHECK : RECHECK;
+}
+
+/** How long the "a consumer waits" flag lives for a wait of at most `most` ms (0: no wait). */
+export function flagFor(most: number): number {
+  return most > 0 ? Math.ceil(most) + FLAG_MARGIN : 0;
+}
+
+/** How long to wait: at most `most` ms, and no later than when something is due (`due` ms; -1: never). */
+export function blockTime(most: number, due: number): number {
+  return Math.max(1, Math.ceil(Math.min(most, due >= 0 ? due : Infinity)));
+}
+
 /**
- * Blocks until a wake-up token comes on partition `p`'s list, `ms` pass, or `signal` aborts
- * (then rejects with its reason). A connection failure rejects (typed) if it comes first.
+ * Blocks until a wake-up token comes on a partition's list (partition 0, or a random one of
+ * several), `ms` pass, or `signal` aborts (then rejects with its reason). A connection failure
+ * rejects (typed) if it comes first.
  */
-function waitForWake<T>(
+export function waitForWake<T>(
   host: QueueHost<T>,
-  p: number,
   ms: number,
   signal: AbortSignal | undefined,
 ): Promise<void> {
+  if (signal?.aborted) return Promise.reject(signal.reason as Error);
   if (ms < SHORT) return sleep(ms, undefined, { signal });
+  const partitions = host.settings.partitions;
+  const p = partitions === 1 ? 0 : Math.floor(Math.random() * partitions);
   const { base, wake } = host.keys(p);
   let over = false;
   const blocked = host.blocking(base, async (client, endpoint) => {
