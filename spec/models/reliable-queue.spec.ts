@@ -114,6 +114,44 @@ onEachTopology('ReliableQueue', (target) => {
     expect(await leftovers(target(), q.key)).to.equal(0);
   });
 
+  it('nack() without a delay waits the backoff: exponential from BACKOFF.delay', async () => {
+    const q = new (jobsOn(Main, { BACKOFF: { type: 'exponential', delay: 200 } }))(uniq('rq'));
+    await q.push({ n: 1 });
+    for (const [attempt, backoff] of [
+      [1, 200],
+      [2, 400],
+    ]) {
+      const d = (await q.pop())!;
+      expect(d.attempt).to.equal(attempt);
+      const nacked = performance.now();
+      await d.nack({ error: 'again' });
+      expect(await q.pop(), 'not before the backoff').to.equal(null);
+      const next = (await q.pop({ timeout: 3000 }))!;
+      const waited = performance.now() - nacked;
+      expect(waited).to.be.at.least(backoff - 5);
+      expect(waited, 'liveness').to.be.below(backoff + 1000);
+      await next.release();
+    }
+  });
+
+  it('dead letters beyond DEAD_LETTER_LIMIT: the oldest are dropped, nothing of them is left', async () => {
+    const q = new (jobsOn(Main, { ATTEMPTS: 1, DEAD_LETTER_LIMIT: 2 }))(uniq('rq'));
+    for (let n = 0; n < 3; n++) {
+      await q.push({ n }, { id: `m${n}` });
+      await (await q.pop())!.nack({ error: `e${n}` });
+      await sleep(2); // distinct times of death
+    }
+    const dead = await q.deadLetters.items();
+    expect(dead.map((d) => [d.id, d.error])).to.deep.equal([
+      ['m1', 'e1'],
+      ['m2', 'e2'],
+    ]);
+    expect(await q.deadLetters.purge('m1')).to.equal(1);
+    expect(await q.deadLetters.purge('m1')).to.equal(0);
+    expect(await q.deadLetters.purge()).to.equal(1);
+    expect(await leftovers(target(), q.key)).to.equal(0);
+  });
+
   it('a delivery whose last attempt expires moves to the dead letters', async () => {
     const q = new (jobsOn(Main, { ATTEMPTS: 1 }))(uniq('rq'));
     await q.push({ n: 1 });

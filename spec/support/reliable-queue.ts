@@ -8,7 +8,10 @@ export interface Job {
 }
 
 type Statics = Partial<
-  Pick<typeof ReliableQueue, 'VISIBILITY' | 'ATTEMPTS' | 'BACKOFF' | 'PARTITIONS' | 'DURABLE'>
+  Pick<
+    typeof ReliableQueue,
+    'VISIBILITY' | 'ATTEMPTS' | 'BACKOFF' | 'PARTITIONS' | 'DURABLE' | 'DEAD_LETTER_LIMIT'
+  >
 >;
 
 /** A ReliableQueue<Job> class on `connection` (JSON), with `statics`, named Jobs. */
