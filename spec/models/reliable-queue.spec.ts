@@ -5,6 +5,7 @@ import {
   ConfigError,
   Delivery,
   EncodeError,
+  ReplicationError,
   ReliableQueue,
   type Connection,
 } from '../../src/index.js';
@@ -249,6 +250,18 @@ onEachTopology('ReliableQueue', (target) => {
     );
     expect(() => new (jobsOn(Main, { PARTITIONS: 1.5 }))('x').stats()).to.throw(ConfigError);
     expect(await leftovers(target(), q.key)).to.equal(0);
+  });
+
+  it('DURABLE: push and ack wait for replicas; none here, so they reject with ReplicationError, applied', async () => {
+    const q = new (jobsOn(Main, { DURABLE: { replicas: 1, timeout: 50 } }))(uniq('rq'));
+    const error = await rejects(() => q.push({ n: 1 }, { id: 'a' }), ReplicationError);
+    expect(error.message).to.match(/0 of 1 replicas/);
+    const d = (await q.pop())!; // the push was applied on the master
+    expect(d.id).to.equal('a');
+    await rejects(() => d.ack(), ReplicationError);
+    expect(await q.stats()).to.deep.equal({ waiting: 0, delayed: 0, inflight: 0, dead: 0 });
+    const results = await Main.pipeline((batch) => [q.in(batch).push({ n: 2 })]); // no WAIT
+    expect(results).to.have.length(1);
   });
 
   it('a payload the serializer cannot decode goes to the dead letters with the reason', async () => {

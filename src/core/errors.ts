@@ -266,7 +266,7 @@ const PASSING = new Set(['LOADING', 'MASTERDOWN', 'CLUSTERDOWN', 'TRYAGAIN', 'BU
  * Whether `error` is one a consuming loop reconnects after (or waits out): a
  * {@link ConnectionError}, or a {@link CommandError} of a server not ready yet (`LOADING`...).
  */
-export function isPassing(error: unknown): error is RedisextError {
+export function isPassing(error: unknown): error is ConnectionError | CommandError {
   return (
     error instanceof ConnectionError || (error instanceof CommandError && PASSING.has(error.code))
   );

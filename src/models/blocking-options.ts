@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import type { CommandOrigin } from '../core/command.js';
-import { ArgumentError, type ConnectionError } from '../core/errors.js';
+import { ArgumentError, type CommandError, type ConnectionError } from '../core/errors.js';
 import { kindOf, optionsArg, signalOption } from './args.js';
 
 /**
@@ -34,12 +34,14 @@ export interface ConsumeOptions {
    */
   reconnectFor?: number;
   /**
-   * Told of each connection failure the loop goes on after (it reconnects). Such a failure is
-   * a {@link ConnectionError} with `outcome: 'unknown'` when a pop was waiting: had the server
-   * taken an item and crashed before replying, that item is lost (see docs/reliability.md).
-   * What it throws ends the loop.
+   * Told of each connection failure the loop goes on after (it reconnects), and of each
+   * refusal of a server not ready yet (a {@link CommandError} `LOADING` after a restart,
+   * `MASTERDOWN`, `CLUSTERDOWN`, `TRYAGAIN`, `BUSY`), which it waits out the same way. A
+   * connection failure is a {@link ConnectionError} with `outcome: 'unknown'` when a pop was
+   * waiting: had the server taken an item and crashed before replying, that item is lost (see
+   * docs/reliability.md). What it throws ends the loop.
    */
-  onError?: (error: ConnectionError) => void;
+  onError?: (error: ConnectionError | CommandError) => void;
   /**
    * Ends the iteration after this many **milliseconds** without an item. Default (or `0`): no
    * limit, the loop runs until `signal` aborts or the consumer leaves the `for await` loop.

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RedisArg } from '../core/command.js';
-import { ArgumentError, ConnectionError } from '../core/errors.js';
+import { ArgumentError, isPassing } from '../core/errors.js';
 import type { BlockingEndpoint } from '../transport/endpoint.js';
 import type { DirectOnly } from '../batch/types.js';
 import type { Tools } from './handle.js';
@@ -176,7 +176,7 @@ export function consume<V>(
       } catch (error) {
         if (signal?.aborted) return;
         lostSince ??= performance.now();
-        if (!(error instanceof ConnectionError)) throw error;
+        if (!isPassing(error)) throw error;
         if (performance.now() - lostSince + pause > reconnectFor) throw error;
         checked.onError?.(error);
         await sleep(pause, undefined, { signal }).catch(() => undefined);

@@ -47,6 +47,8 @@ void (async () => {
     await new Jobs(job.key).process(
       async (value) => {
         await send({ type: 'handled', n: value.n });
+        // Between the report and the ack: where a kill makes a duplicate.
+        await new Promise((resolve) => setTimeout(resolve, 1));
       },
       {
         concurrency: job.concurrency,

@@ -1,7 +1,7 @@
 import { ArgumentError, type ErrorContext } from '../../core/errors.js';
 import { isWellFormed } from '../../serializers/serializer.js';
 import { countArg, flagOption, kindOf, optionsArg, signalOption } from '../args.js';
-import type { NackOptions } from './delivery.js';
+import { Delivery, type NackOptions } from './delivery.js';
 import { errorText, type Handler } from './process.js';
 import { backoffDelay, type BackoffOptions } from './settings.js';
 
@@ -222,4 +222,26 @@ export function nackOptions(
       o.error === undefined ? '' : o.error instanceof Error ? errorText(o.error) : String(o.error),
     retry: o.retry !== false,
   };
+}
+
+/** A delivery argument: a {@link Delivery} of a queue with `partitions` partitions. */
+export function deliveryArg<T>(
+  delivery: Delivery<T>,
+  partitions: number,
+  context: ErrorContext,
+): Delivery<T> {
+  if (!(delivery instanceof Delivery) || delivery.partition >= partitions) {
+    throw new ArgumentError(`expected a Delivery of this queue, got ${kindOf(delivery)}`, context);
+  }
+  return delivery;
+}
+
+/** The values of pushMany(): a non-empty array. */
+export function valuesArg(values: unknown, context: ErrorContext): void {
+  if (!Array.isArray(values) || values.length === 0) {
+    throw new ArgumentError(
+      `pushMany(values) needs a non-empty array, got ${kindOf(values)}`,
+      context,
+    );
+  }
 }

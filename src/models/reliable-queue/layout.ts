@@ -1,3 +1,5 @@
+import type { Command } from '../../core/command.js';
+import { integer } from '../../core/decoders.js';
 import { sideKey } from '../../core/keys.js';
 
 /**
@@ -64,4 +66,23 @@ export function partitionOfId(id: string, partitions: number): number {
     hash = Math.imul(hash, 0x01000193);
   }
   return (hash >>> 0) % partitions;
+}
+
+/** The command that removes a partition (`UNLINK` of its ten keys): true when any existed. */
+export function unlinkCommand(keys: PartitionKeys, model: string): Command<boolean> {
+  return {
+    args: ['UNLINK', ...keys.all],
+    write: true,
+    decode: (reply) => integer(reply) > 0,
+    model,
+    key: keys.base,
+  };
+}
+
+/** The next partition of a rotation (shared by a handle and its copies) over `partitions`. */
+export function nextOf(rotation: { next: number }, partitions: number): number {
+  if (partitions === 1) return 0;
+  const p = rotation.next % partitions;
+  rotation.next = (p + 1) % partitions;
+  return p;
 }

@@ -2,6 +2,7 @@ import type { RedisArg } from '../../core/command.js';
 import { integer } from '../../core/decoders.js';
 import { Script } from '../../core/script.js';
 import type { QueueHost, ScriptCall } from './host.js';
+import { partitionOfId } from './layout.js';
 import { limitsArgs } from './settings.js';
 
 /**
@@ -36,4 +37,19 @@ export function pushCall<T>(
     decode: (reply) => (reply as unknown[]).map((added) => integer(added) === 1),
     durable: true,
   };
+}
+
+/** Messages (id first) grouped by the partition of their id, in push order within each. */
+export function byPartition<M extends readonly [string, RedisArg]>(
+  messages: readonly M[],
+  partitions: number,
+): Array<[number, M[]]> {
+  const groups = new Map<number, M[]>();
+  for (const message of messages) {
+    const p = partitionOfId(message[0], partitions);
+    const group = groups.get(p);
+    if (group === undefined) groups.set(p, [message]);
+    else group.push(message);
+  }
+  return [...groups];
 }

@@ -1,17 +1,15 @@
 import type { Command } from '../../core/command.js';
-import { integer } from '../../core/decoders.js';
-import { ArgumentError } from '../../core/errors.js';
 import { newId } from '../../core/token.js';
 import type { DirectOnly } from '../../batch/types.js';
 import type { Serializer } from '../../serializers/serializer.js';
 import { routerOf, type ModelStatics } from '../config.js';
 import { runDurable, type WaitOptions } from '../durable.js';
 import { Handle, type Operation } from '../handle.js';
-import { kindOf } from '../args.js';
 import { keyOf } from '../model.js';
 import { decodeStored } from '../values.js';
 import {
   consumeOptions,
+  deliveryArg,
   duration,
   nackOptions,
   popOptions,
@@ -21,15 +19,22 @@ import {
   type PushOptions,
   type ReliableConsumeOptions,
   type ReliablePopOptions,
+  valuesArg,
 } from './call-options.js';
 import { consumeLoop } from './consume.js';
 import { DeadLetters } from './dead-letters.js';
 import { Delivery, type NackOptions, type Settler } from './delivery.js';
 import type { QueueHost, ScriptCall } from './host.js';
-import { partitionKeys, partitionOfId, type PartitionKeys } from './layout.js';
+import {
+  nextOf,
+  partitionKeys,
+  partitionOfId,
+  unlinkCommand,
+  type PartitionKeys,
+} from './layout.js';
 import { popAcross } from './pop.js';
 import { work, type Handler } from './process.js';
-import { pushCall } from './push.js';
+import { byPartition, pushCall } from './push.js';
 import { settingsOf, type BackoffOptions, type QueueSettings } from './settings.js';
 import { ackCall, extendCall, nackCall } from './settle.js';
 import { statsCall, sumStats, type QueueStats } from './stats.js';
@@ -116,12 +121,7 @@ export class ReliableQueue<T = string> extends Handle implements Settler<T> {
    * @returns their ids.
    */
   pushMany(values: readonly T[], options?: Omit<PushOptions, 'id'>): Promise<string[]> {
-    if (!Array.isArray(values) || values.length === 0) {
-      throw new ArgumentError(
-        `pushMany(values) needs a non-empty array, got ${kindOf(values)}`,
-        this.errorContext,
-      );
-    }
+    valuesArg(values, this.errorContext);
     const partitions = this.#settings.partitions;
     const { delay } = pushOptions(options, this.errorContext);
     const messages = values.map((value) => [newId(), this.encode(value)] as const);
@@ -131,15 +131,11 @@ export class ReliableQueue<T = string> extends Handle implements Settler<T> {
       return this.#script({ ...call, decode: () => ids });
     }
     this.direct('pushMany() with several partitions');
-    const groups = new Map<number, (typeof messages)[number][]>();
-    for (const message of messages) {
-      const p = partitionOfId(message[0], partitions);
-      groups.set(p, [...(groups.get(p) ?? []), message]);
-    }
     const host = this.#host;
-    return Promise.all(
-      [...groups].map(([p, group]) => this.now(this.#script(pushCall(host, p, group, delay)))),
-    ).then(() => ids);
+    const calls = byPartition(messages, partitions).map(([p, group]) =>
+      this.now(this.#script(pushCall(host, p, group, delay))),
+    );
+    return Promise.all(calls).then(() => ids);
   }
 
   /**
@@ -248,16 +244,7 @@ export class ReliableQueue<T = string> extends Handle implements Settler<T> {
    */
   delete(): Promise<boolean> {
     const partitions = this.#settings.partitions;
-    const unlink = (p: number): Command<boolean> => {
-      const keys = this.#keys(p);
-      return {
-        args: ['UNLINK', ...keys.all],
-        write: true,
-        decode: (reply) => integer(reply) > 0,
-        model: this.modelName,
-        key: keys.base,
-      };
-    };
+    const unlink = (p: number): Command<boolean> => unlinkCommand(this.#keys(p), this.modelName);
     if (partitions === 1) return this.run(unlink(0));
     this.direct('delete() with several partitions');
     return Promise.all(
@@ -267,13 +254,7 @@ export class ReliableQueue<T = string> extends Handle implements Settler<T> {
 
   /** A delivery argument, checked: one this queue's pops made. */
   #delivery(delivery: Delivery<T>): Delivery<T> {
-    if (!(delivery instanceof Delivery) || delivery.partition >= this.#settings.partitions) {
-      throw new ArgumentError(
-        `expected a Delivery of this queue, got ${kindOf(delivery)}`,
-        this.errorContext,
-      );
-    }
-    return delivery;
+    return deliveryArg(delivery, this.#settings.partitions, this.errorContext);
   }
 
   /** Runs a script call through this handle (at once, into its batch, or waiting for replicas). */
@@ -299,11 +280,7 @@ export class ReliableQueue<T = string> extends Handle implements Settler<T> {
   }
 
   #nextPartition(): number {
-    const partitions = this.#settings.partitions;
-    if (partitions === 1) return 0;
-    const p = this.rotation.next % partitions;
-    this.rotation.next = (p + 1) % partitions;
-    return p;
+    return nextOf(this.rotation, this.#settings.partitions);
   }
 
   /** What the step files use of this queue, bound (made once per handle). */
