@@ -35,7 +35,7 @@ if mode == 'dead' or (MAX_ATTEMPTS > 0 and n >= MAX_ATTEMPTS) then
 end
 local delay = tonumber(ARGV[5])
 if delay > 0 then
-  redis.call('ZADD', KEYS[2], int(now + delay), id)
+  redis.call('ZADD', KEYS[2], due(now, delay), id)
 else
   redis.call('LPUSH', KEYS[1], id)
 end

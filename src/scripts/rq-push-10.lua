@@ -16,7 +16,7 @@ for i = 4, #ARGV, 2 do
   local id = ARGV[i]
   if redis.call('HSETNX', KEYS[4], id, ARGV[i + 1]) == 1 then
     if delay > 0 then
-      redis.call('ZADD', KEYS[2], int(now + delay), id)
+      redis.call('ZADD', KEYS[2], due(now, delay), id)
     else
       redis.call('LPUSH', KEYS[1], id)
     end

@@ -30,6 +30,12 @@ local function int(x)
   return string.format('%d', x)
 end
 
+-- When a message delayed by `delay` ms from `now` is due: 1 ms later than the sum, since `now`
+-- dropped the microseconds of TIME (so it is never delivered before its whole delay).
+local function due(now, delay)
+  return int(now + delay + 1)
+end
+
 -- Removes every trace of the messages `ids` (at most a few thousand per call).
 local function forget(ids)
   for i = 1, #ids, 1000 do
