@@ -79,9 +79,10 @@ onEachTopology('ReliableQueue.process', (target) => {
     const lost: unknown[] = [];
     let started = 0;
     const worker = q.process(
-      async (job, _delivery, signal) => {
+      async (job, delivery) => {
         started += 1;
         if (job.n === 1) return sleep(50); // finishes within the grace period
+        const { signal } = delivery;
         await new Promise((resolve) => signal.addEventListener('abort', resolve)); // hangs
         lost.push(signal.reason);
       },

@@ -54,6 +54,8 @@ export class Delivery<T> {
   /** @internal the partition the message is in. */
   readonly partition: number;
   readonly #settler: Settler<T>;
+  #controller: AbortController | undefined;
+  #reason: unknown;
 
   /** @internal made by the queue's pops. */
   constructor(
@@ -74,6 +76,27 @@ export class Delivery<T> {
     this.receipt = fields.receipt;
     this.partition = fields.partition;
     this.visibility = fields.visibility;
+  }
+
+  /**
+   * Aborts when this delivery is given up by `process()`: a renewal found its message gone (its
+   * visibility ended), or the grace period after shutdown ran out and the message was handed
+   * back. The reason is a {@link DeliveryLostError}. Check it before committing effects. Made on
+   * first use; outside `process()` it never aborts.
+   */
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.#reason !== undefined) this.#controller.abort(this.#reason);
+    }
+    return this.#controller.signal;
+  }
+
+  /** @internal gives the delivery up: its signal aborts (now, or when first read) with `reason`. */
+  abandon(reason: Error): void {
+    if (this.#reason !== undefined) return;
+    this.#reason = reason;
+    this.#controller?.abort(reason);
   }
 
   /**

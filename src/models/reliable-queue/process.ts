@@ -4,30 +4,30 @@ import { withRecovery, type Recovery } from './consume.js';
 import type { Delivery, Settler } from './delivery.js';
 import { DeliveryLostError } from './errors.js';
 import type { QueueHost } from './host.js';
-import { cycle, type AckRef } from './pop.js';
+import { cycle, type AckRef, type Cycle } from './pop.js';
 import { startRenewal, type Job } from './renewal.js';
 import { blockTime, flagFor, recheck, waitForWake } from './wait.js';
 
 /**
- * `ReliableQueue.process()`: a worker. One fetch loop runs **cycles**: one pop script that acks
- * the deliveries whose handlers finished since the last cycle and takes as many messages as
- * there are free handler slots (so a busy worker sends one script per cycle, not one per ack and
- * one per pop). When nothing is ready it blocks (one connection) until a push or the next due
- * message; acks of handlers that finish meanwhile go out on their own. A handler that throws is
- * nacked with its error. Deliveries are renewed while their handlers run. After the signal
- * aborts, no message is taken; running handlers get `grace` ms to finish, then their messages go
- * back to the queue at once (first in line).
+ * `ReliableQueue.process()`: a worker. It runs **cycles**: one pop script that acks the
+ * deliveries whose handlers finished since the last cycle and takes messages for the free
+ * handler slots and as many again taken ahead, so a busy worker sends one script per cycle,
+ * not one per ack and one per pop. Two cycles may be on their way at once, so handlers keep
+ * running while one is. When nothing is ready it blocks (one connection) until a push or the
+ * next due message; acks of handlers that finish meanwhile go out on their own. A handler that
+ * throws is nacked with its error. Deliveries are renewed while their handlers run. After the
+ * signal aborts, no message is taken; running handlers get `grace` ms to finish, then their
+ * messages go back to the queue at once (first in line).
  *
  * @internal
  * @module
  */
 
 /**
- * A message handler: gets the message, its delivery, and a signal that aborts when the
- * delivery is lost (a {@link DeliveryLostError}: its visibility ended) or the worker's grace
- * period after shutdown ran out.
+ * A message handler: gets the message and its delivery (whose `signal` aborts when the
+ * delivery is given up). What it returns (or resolves to) is ignored; a throw is a failure.
  */
-export type Handler<T> = (value: T, delivery: Delivery<T>, signal: AbortSignal) => unknown;
+export type Handler<T> = (value: T, delivery: Delivery<T>) => unknown;
 
 /** The checked options of process(). */
 export interface WorkerOptions extends Recovery {
@@ -44,6 +44,9 @@ interface Finished<T> extends AckRef {
   readonly delivery: Delivery<T>;
 }
 
+/** Cycles on their way at most. */
+const DEPTH = 2;
+
 /** Runs the worker until `options.signal` aborts and the handlers are done or released. */
 export async function work<T>(
   host: QueueHost<T>,
@@ -52,15 +55,21 @@ export async function work<T>(
   options: WorkerOptions,
 ): Promise<void> {
   const signal = relay(options.signal);
+  const { concurrency, visibility } = options;
   const report = (error: unknown): void => {
     if (error instanceof Error) options.onError?.(error);
   };
   const jobs = new Set<Job<T>>();
-  const settling = new Set<Promise<void>>(); // acks and nacks on their way
+  const settling = new Set<Promise<void>>(); // acks, nacks and releases on their way
   let finished: Finished<T>[] = [];
   /** Deliveries taken ahead (at most `concurrency`), started as handler slots free up. */
   const ahead: Array<{ delivery: Delivery<T>; since: number }> = [];
   let direct = false; // acks go out on their own (while the loop blocks, and after it ended)
+  let inFlight = 0; // cycles on their way
+  let requested = 0; // messages they may bring
+  let empty = false; // the last cycle that asked for messages found none ready
+  let due = -1; // what it said of the next due message (ms; -1: none)
+  let fatal: unknown;
   let nudge: (() => void) | undefined;
   const notify = (): void => nudge?.();
   const track = (promise: Promise<unknown>): void => {
@@ -79,13 +88,7 @@ export async function work<T>(
     );
 
   const start = (delivery: Delivery<T>, since: number): void => {
-    const job: Job<T> = {
-      delivery,
-      controller: new AbortController(),
-      started: since,
-      lost: false,
-      extending: false,
-    };
+    const job: Job<T> = { delivery, started: since, lost: false, extending: false };
     jobs.add(job);
     const end = (): boolean => {
       jobs.delete(job);
@@ -96,14 +99,11 @@ export async function work<T>(
     };
     void (async () => {
       try {
-        await handler(delivery.value, delivery, job.controller.signal);
+        await handler(delivery.value, delivery);
       } catch (error) {
         if (!end()) return;
-        track(
-          settler.nack(delivery, { error: errorText(error) }).then((held) => {
-            if (!held) report(lostOn(delivery, 'the nack'));
-          }),
-        );
+        const nacked = settler.nack(delivery, { error: errorText(error) });
+        track(nacked.then((held) => held || report(lostOn(delivery, 'the nack'))));
         return;
       }
       if (!end()) return;
@@ -115,73 +115,94 @@ export async function work<T>(
     })();
   };
 
-  const renewal = options.renew ? startRenewal(host, jobs, options.visibility, report) : undefined;
-  let fatal: unknown;
-  try {
-    while (!signal?.aborted) {
-      // Up to `concurrency` running and as many taken ahead, so handlers keep running while a
-      // cycle is on its way.
-      const count = Math.max(0, 2 * options.concurrency - jobs.size - ahead.length);
-      if (count === 0 && finished.length === 0) {
-        await new Promise<void>((resolve) => {
-          const wake = (): void => {
-            signal?.removeEventListener('abort', wake);
-            nudge = undefined;
-            resolve();
-          };
-          nudge = wake;
-          signal?.addEventListener('abort', wake, { once: true });
-        });
-        // Let the other handlers that finish in this turn join the next cycle's acks.
-        await new Promise((resolve) => setImmediate(resolve));
-        continue;
-      }
-      const acks = finished;
-      finished = [];
-      const most = recheck(host);
-      const step = (): ReturnType<typeof cycle<T>> =>
-        cycle(host, settler, host.nextPartition(), {
-          visibility: options.visibility,
-          count,
-          flag: count > 0 ? flagFor(most) : 0,
-          acks,
-        });
-      let got: Awaited<ReturnType<typeof cycle<T>>> | undefined;
-      try {
-        got = await withRecovery(step, options, signal);
-      } finally {
-        acks.forEach((ack, i) => {
-          if (got === undefined)
-            track(settler.ack(ack.delivery)); // not sent, or unknown
-          else if (!got.acked[i]) report(lostOn(ack.delivery, 'the ack'));
-        });
-      }
-      if (got === undefined) break; // aborted
-      const since = performance.now();
-      for (const delivery of got.deliveries) {
-        if (signal?.aborted) track(settler.release(delivery));
-        else if (jobs.size < options.concurrency) start(delivery, since);
-        else ahead.push({ delivery, since });
-      }
-      if (got.deliveries.length > 0 || count === 0 || finished.length > 0) continue;
-      direct = true;
-      try {
-        await waitForWake(host, blockTime(most, got.wait), signal).catch((error: unknown) => {
-          if (signal?.aborted) return;
-          if (!isPassing(error)) throw error;
-          report(error); // the next cycle reconnects (with pauses) or fails for good
-        });
-      } finally {
-        direct = false;
-      }
+  /** Sends one cycle: the finished deliveries' acks, and a pop for the room left. */
+  const launch = (): void => {
+    const acks = finished;
+    finished = [];
+    const stopping = signal?.aborted === true || fatal !== undefined;
+    const count = stopping
+      ? 0
+      : Math.max(0, 2 * concurrency - jobs.size - ahead.length - requested);
+    inFlight += 1;
+    requested += count;
+    const flag = count > 0 ? flagFor(recheck(host)) : 0;
+    const step = (): Promise<Cycle<T>> =>
+      cycle(host, settler, host.nextPartition(), { visibility, count, flag, acks });
+    void withRecovery(step, options, signal)
+      .then(
+        (got) => arrived(acks, count, got),
+        (error: unknown) => {
+          fatal ??= error;
+          arrived(acks, count, undefined);
+        },
+      )
+      .finally(() => {
+        inFlight -= 1;
+        requested -= count;
+        notify();
+      });
+  };
+
+  /** What a cycle brought: its acks' outcomes, and deliveries to start or keep ahead. */
+  const arrived = (acks: Finished<T>[], count: number, got: Cycle<T> | undefined): void => {
+    acks.forEach((ack, i) => {
+      if (got === undefined)
+        track(settler.ack(ack.delivery)); // not sent, or unknown
+      else if (!got.acked[i]) report(lostOn(ack.delivery, 'the ack'));
+    });
+    if (got === undefined) return;
+    const since = performance.now();
+    for (const delivery of got.deliveries) {
+      if (signal?.aborted || fatal !== undefined) track(settler.release(delivery));
+      else if (jobs.size < concurrency) start(delivery, since);
+      else ahead.push({ delivery, since });
     }
-  } catch (error) {
-    fatal = error;
+    if (count > 0) {
+      empty = got.deliveries.length === 0;
+      due = got.wait;
+    }
+  };
+
+  /** Resolves at the next notify() or abort, then lets this turn's other finishers join. */
+  const nudged = async (): Promise<void> => {
+    await new Promise<void>((resolve) => {
+      const wake = (): void => {
+        signal?.removeEventListener('abort', wake);
+        nudge = undefined;
+        resolve();
+      };
+      nudge = wake;
+      signal?.addEventListener('abort', wake, { once: true });
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+  };
+
+  const renewal = options.renew ? startRenewal(host, jobs, visibility, report) : undefined;
+  while (!signal?.aborted && fatal === undefined) {
+    const room = 2 * concurrency - jobs.size - ahead.length - requested;
+    if (inFlight < DEPTH && (finished.length > 0 || (room > 0 && !empty))) {
+      launch();
+      continue;
+    }
+    if (inFlight > 0 || !empty) {
+      await nudged();
+      continue;
+    }
+    direct = true; // nothing ready: wait for a push or the next due message
+    try {
+      await waitForWake(host, blockTime(recheck(host), due), signal);
+    } catch (error) {
+      if (!signal?.aborted && !isPassing(error)) fatal = error;
+      else if (!signal?.aborted) report(error); // the next cycle reconnects, or fails for good
+    } finally {
+      direct = false;
+    }
+    empty = false;
   }
+  while (inFlight > 0) await nudged();
   direct = true;
   for (const { delivery } of ahead.splice(0)) track(settler.release(delivery));
-  for (const ack of finished) track(settler.ack(ack.delivery));
-  finished = [];
+  for (const ack of finished.splice(0)) track(settler.ack(ack.delivery));
   await shutdown(host, jobs, settler, options.grace, track);
   renewal?.stop();
   while (settling.size > 0) await Promise.all(settling);
@@ -203,7 +224,7 @@ async function shutdown<T>(
   for (const job of [...jobs]) {
     job.lost = true;
     jobs.delete(job);
-    job.controller.abort(
+    job.delivery.abandon(
       new DeliveryLostError(
         `message ${job.delivery.id}: handed back after the grace period`,
         host.context,

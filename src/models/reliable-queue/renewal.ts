@@ -14,7 +14,6 @@ import type { Delivery } from './delivery.js';
 /** A handler of a worker, at work. */
 export interface Job<T> {
   readonly delivery: Delivery<T>;
-  readonly controller: AbortController;
   /** When its delivery was taken (`performance.now()`): its visibility runs from then. */
   readonly started: number;
   /** Given up: its delivery was lost, or handed back after the grace period (nothing to settle). */
@@ -50,7 +49,7 @@ export function startRenewal<T>(
             `message ${job.delivery.id}: its visibility ended before the handler finished`,
             host.context,
           );
-          job.controller.abort(error);
+          job.delivery.abandon(error);
           report(error);
         },
         (error: unknown) => {
