@@ -6,6 +6,7 @@
  */
 import { Connection, Counter, Map, model, serializer } from '../src/index.js';
 import { runWorker, seedJobs } from '../examples/worker-batching.js';
+import { sendEmails } from '../examples/reliable-emails.js';
 import { startServer, type RedisServer } from '../tools/redis-server.js';
 
 interface Report {
@@ -63,6 +64,14 @@ async function main(): Promise<void> {
       `worker: ${done.processed} jobs (${done.followUps} follow-ups) in ${done.batches} batches, ` +
         `${done.batches * 2} pipelines, ${Date.now() - started} ms; per type:`,
       done.perType,
+    );
+
+    // At-least-once delivery: a ReliableQueue worker; the failing email ends in the dead letters.
+    const emails = await sendEmails(Main, `demo:emails:${Date.now()}`, 20);
+    console.log(
+      `reliable queue: ${emails.sent} emails sent, ${emails.failures} failed deliveries, ` +
+        'dead letters:',
+      emails.dead,
     );
   } finally {
     await Main.close();
