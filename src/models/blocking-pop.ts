@@ -1,6 +1,6 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { RedisArg } from '../core/command.js';
-import { ArgumentError, isPassing } from '../core/errors.js';
+import { ArgumentError } from '../core/errors.js';
+import { Recovery } from './recovery.js';
 import type { BlockingEndpoint } from '../transport/endpoint.js';
 import type { DirectOnly } from '../batch/types.js';
 import type { Tools } from './handle.js';
@@ -69,10 +69,8 @@ export interface BlockingCommand<V> {
   giveBack(reply: unknown): RedisArg[];
 }
 
-/** The loop's default `reconnectFor` (ms), and its pauses between reconnects (ms). */
+/** The loop's default `reconnectFor` (ms). */
 const RECONNECT_FOR = 30_000;
-const PAUSE_MIN = 50;
-const PAUSE_MAX = 1000;
 
 /** What a model lends to its blocking pops: its key and name, and its protected helpers. */
 export type BlockingHost = Pick<Tools, 'key' | 'modelName' | 'blocking' | 'decodeWith' | 'direct'>;
@@ -153,8 +151,7 @@ export function consume<V>(
   })();
 
   async function* loop(signal: AbortSignal | undefined): AsyncGenerator<V, void, undefined> {
-    let lostSince: number | undefined;
-    let pause = PAUSE_MIN;
+    const recovery = new Recovery(reconnectFor, checked.onError);
     while (!signal?.aborted) {
       let failure: unknown;
       try {
@@ -162,8 +159,7 @@ export function consume<V>(
         try {
           for (;;) {
             const reply = await take(held, blocking, timeout, signal);
-            lostSince = undefined;
-            pause = PAUSE_MIN;
+            recovery.ok();
             if (reply === undefined) return; // aborted, or idle for `timeout` ms
             yield host.decodeWith((r) => blocking.value(r), reply);
           }
@@ -175,12 +171,7 @@ export function consume<V>(
         }
       } catch (error) {
         if (signal?.aborted) return;
-        lostSince ??= performance.now();
-        if (!isPassing(error)) throw error;
-        if (performance.now() - lostSince + pause > reconnectFor) throw error;
-        checked.onError?.(error);
-        await sleep(pause, undefined, { signal }).catch(() => undefined);
-        pause = Math.min(pause * 2, PAUSE_MAX);
+        await recovery.failed(error, signal);
       }
     }
   }

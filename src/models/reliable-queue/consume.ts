@@ -1,6 +1,5 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { isPassing } from '../../core/errors.js';
 import { relay } from '../blocking-options.js';
+import { Recovery } from '../recovery.js';
 import type { Delivery, Settler } from './delivery.js';
 import type { QueueHost } from './host.js';
 import { popWaiting } from './wait.js';
@@ -13,12 +12,8 @@ import { popWaiting } from './wait.js';
  * @module
  */
 
-/** Pauses between reconnect attempts grow from this to {@link PAUSE_MAX} ms. */
-const PAUSE_MIN = 50;
-const PAUSE_MAX = 1000;
-
-/** How a loop goes on after connection failures. */
-export interface Recovery {
+/** How a loop goes on after connection failures (see {@link Recovery}). */
+export interface RecoveryOptions {
   /** ms the loop keeps trying after a failure before it gives up (Infinity: never). */
   readonly reconnectFor: number;
   /** Told of each failure the loop goes on after. */
@@ -26,37 +21,28 @@ export interface Recovery {
 }
 
 /**
- * Runs `attempt` until it succeeds, retrying after each {@link ConnectionError} (or refusal of a
- * server not ready yet: `LOADING` after a restart...) with growing pauses for up to
- * `reconnectFor` ms since the first failure in a row (each reported to `onError`). Other
- * errors, and the last of those, are thrown; an abort of `signal`
- * ends the pauses early and makes it return undefined.
+ * Runs `attempt` until it succeeds, going on after failures as {@link Recovery} says; an abort
+ * of `signal` makes it return undefined.
  */
 export async function withRecovery<R>(
   attempt: () => Promise<R>,
-  { reconnectFor, onError }: Recovery,
+  { reconnectFor, onError }: RecoveryOptions,
   signal: AbortSignal | undefined,
 ): Promise<R | undefined> {
-  let since: number | undefined;
-  let pause = PAUSE_MIN;
+  const recovery = new Recovery(reconnectFor, onError);
   for (;;) {
     try {
       return await attempt();
     } catch (error) {
       if (signal?.aborted) return undefined;
-      if (!isPassing(error)) throw error;
-      since ??= performance.now();
-      if (performance.now() - since + pause > reconnectFor) throw error;
-      onError?.(error);
-      await sleep(pause, undefined, { signal }).catch(() => undefined);
+      await recovery.failed(error, signal);
       if (signal?.aborted) return undefined;
-      pause = Math.min(pause * 2, PAUSE_MAX);
     }
   }
 }
 
 /** The checked options of consume(). */
-export interface ConsumeLoop extends Recovery {
+export interface ConsumeLoop extends RecoveryOptions {
   readonly visibility: number;
   /** ms without a message after which the iteration ends; 0: never. */
   readonly timeout: number;

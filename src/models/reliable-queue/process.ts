@@ -1,6 +1,6 @@
 import { isPassing } from '../../core/errors.js';
 import { relay } from '../blocking-options.js';
-import { withRecovery, type Recovery } from './consume.js';
+import { withRecovery, type RecoveryOptions } from './consume.js';
 import type { Delivery, Settler } from './delivery.js';
 import { DeliveryLostError } from './errors.js';
 import type { QueueHost } from './host.js';
@@ -30,7 +30,7 @@ import { blockTime, flagFor, recheck, waitForWake } from './wait.js';
 export type Handler<T> = (value: T, delivery: Delivery<T>) => unknown;
 
 /** The checked options of process(). */
-export interface WorkerOptions extends Recovery {
+export interface WorkerOptions extends RecoveryOptions {
   readonly concurrency: number;
   readonly visibility: number;
   readonly grace: number;
