@@ -27,7 +27,7 @@ const byDsn = new globalThis.Map<string, typeof Connection>();
 /**
  * Where models keep their data. Subclass it and set static fields; nothing connects until the
  * first command, then one client per role (master, each replica) is shared by every model of
- * this class.
+ * this class (or `OPTIONS.lanes` clients per role, commands spread by key slot).
  *
  * @example
  * ```ts
@@ -50,7 +50,7 @@ export class Connection {
   /** Replicas for reads: the same as {@link Connection.SLAVE} (set one of them). */
   static REPLICA?: ServerSpec | readonly ServerSpec[];
   /**
-   * `true` (default): connect lazily and share one client per role. `false`: every command (or
+   * `true` (default): connect lazily and share one client per role (`OPTIONS.lanes` of them). `false`: every command (or
    * batch) opens a connection and closes it afterwards.
    */
   static REUSE = true;

@@ -1,6 +1,7 @@
 import { inspect } from 'node:util';
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { DsnError } from '../core/errors.js';
+import { MAX_LANES } from './lanes.js';
 
 /** TLS settings for a server: `true` for defaults (certificates verified), or Node's TLS options. */
 export type TlsOptions =
@@ -45,6 +46,8 @@ export interface ServerOptions {
   commandTimeout?: number;
   /** Client name shown by `CLIENT LIST`. */
   name?: string;
+  /** Shared connections to this server, 1 to 16; wins over `ConnectionOptions.lanes`. */
+  lanes?: number;
 }
 
 /** A parsed, validated server description. `toString()` and `util.inspect` hide the password. */
@@ -72,6 +75,7 @@ const QUERY_OPTIONS: Record<string, keyof ServerOptions> = {
   name: 'name', client_name: 'name', clientName: 'name',
   username: 'username', user: 'username',
   password: 'password',
+  lanes: 'lanes',
 };
 const UNKNOWN_OPTION = `unknown query option (known: ${Object.keys(QUERY_OPTIONS).join(', ')})`;
 
@@ -107,6 +111,10 @@ function checkOptions(options: ServerOptions, fail: Fail): void {
   }
   if (protocol !== undefined && protocol !== 2 && protocol !== 3) {
     throw fail('option', 'protocol must be 2 or 3');
+  }
+  const lanes = options.lanes;
+  if (lanes !== undefined && !(Number.isInteger(lanes) && lanes >= 1 && lanes <= MAX_LANES)) {
+    throw fail('option', `lanes must be an integer from 1 to ${MAX_LANES}`);
   }
   for (const [name, ms] of Object.entries({ connectTimeout, commandTimeout })) {
     // Node's timers cannot wait longer than 2^31-1 ms: they would fire at once.
@@ -165,6 +173,7 @@ function render(scheme: string, o: ServerOptions): string {
   if (o.connectTimeout !== undefined) query.push(`connect_timeout=${o.connectTimeout}`);
   if (o.commandTimeout !== undefined) query.push(`command_timeout=${o.commandTimeout}`);
   if (o.name !== undefined) query.push(`name=${encodeURIComponent(o.name)}`);
+  if (o.lanes !== undefined) query.push(`lanes=${o.lanes}`);
   const search = query.length ? `?${query.join('&')}` : '';
   // Each path segment encoded: URL would drop a trailing control character, cut at "?"...
   const path = o.path?.split('/').map(encodeURIComponent).join('/');
@@ -205,7 +214,8 @@ function finish(scheme: string, options: ServerOptions, fail: Fail = plainFail):
  * and `unix://[user[:password]@]/path/to.sock`). User and password are percent-decoded; a lone
  * word before `@` is the user name. IPv6 hosts go in brackets (`redis://[::1]:6379`). Defaults:
  * port 6379, db 0. Query options: `db`, `protocol` (2 or 3), `timeout`/`connect_timeout` (ms),
- * `command_timeout` (ms), `name` (client name), `username`, `password`. A `#` is refused: in a
+ * `command_timeout` (ms), `name` (client name), `username`, `password`, `lanes` (shared
+ * connections, 1 to 16; see `ConnectionOptions.lanes`). A `#` is refused: in a
  * DSN it can only be a password's `#` left unencoded.
  *
  * @throws {@link DsnError} naming the wrong part. Its message says what is wrong without quoting
@@ -272,7 +282,7 @@ export function parseDsn(dsn: string): ParsedDsn {
 const OPTION_TYPES: Record<keyof ServerOptions, 'string' | 'number' | 'tls'> = {
   url: 'string', host: 'string', port: 'number', path: 'string', db: 'number',
   username: 'string', password: 'string', tls: 'tls', protocol: 'number',
-  connectTimeout: 'number', commandTimeout: 'number', name: 'string',
+  connectTimeout: 'number', commandTimeout: 'number', name: 'string', lanes: 'number',
 };
 const OPTION_NAMES = Object.keys(OPTION_TYPES).join(', ');
 

@@ -13,6 +13,7 @@ import { clientOptions, reconnectDelay, type ResolvedOptions } from './options.j
 import { Watchdog } from './watchdog.js';
 import { boundedWait, gaveUp } from './bounded-wait.js';
 import { DedicatedConnections } from './dedicated.js';
+import { Lanes } from './lanes.js';
 import { debug, errorLabel } from './debug.js';
 
 export type { BlockingEndpoint, RedisClient } from './blocking-endpoint.js';
@@ -21,10 +22,10 @@ export type { BlockingEndpoint, RedisClient } from './blocking-endpoint.js';
 export type ServerResolver = () => Promise<ParsedDsn>;
 
 /**
- * One Redis server seen from one Connection class and role: a lazily opened node-redis client
- * (or a client per call when `REUSE` is off), with a bounded connect, quick reconnects, a
- * watchdog that drops a connection whose server stopped answering, and a small pool of
- * dedicated connections for blocking commands.
+ * One Redis server seen from one Connection class and role: lazily opened shared node-redis
+ * clients, one per lane (`lanes`, see `Lanes`; or a client per call when `REUSE` is off), with a
+ * bounded connect, quick reconnects, a watchdog that drops the connections of a server that
+ * stopped answering, and a small pool of dedicated connections for blocking commands.
  *
  * With a resolver (Sentinel), the address is looked up on every connect, and a `READONLY` reply
  * (the master was demoted) drops the connection and retries the command once on the new master.
@@ -33,8 +34,8 @@ export type ServerResolver = () => Promise<ParsedDsn>;
  */
 export class Endpoint implements BlockingEndpoint {
   #server: ParsedDsn;
-  #client: RedisClient | undefined;
-  #connecting: Promise<RedisClient> | undefined;
+  /** The shared clients: lane 0 for batches, `client()` and keyless commands. */
+  readonly #lanes: Lanes<RedisClient>;
   /** Why we destroyed clients ourselves: the message their rejected commands get. */
   #dropReason: string | undefined;
   readonly #watchdog: Watchdog<RedisClient>;
@@ -52,15 +53,11 @@ export class Endpoint implements BlockingEndpoint {
     private readonly resolve?: ServerResolver,
   ) {
     this.#server = server;
+    this.#lanes = new Lanes(server.lanes ?? options.lanes, (lane) => this.#open(lane));
     const limit = server.commandTimeout ?? options.commandTimeout;
     this.#watchdog = new Watchdog<RedisClient>(limit, (stalled) => {
       this.#dropReason = `the server sent nothing for ${limit} ms; connection dropped`;
-      debug(
-        '%s: no reply for %d ms; %d connection(s) dropped',
-        this.address,
-        limit,
-        stalled.length,
-      );
+      debug('%s: no reply for %d ms; %d connections dropped', this.address, limit, stalled.length);
       for (const client of stalled) {
         this.#forget(client);
         client.destroy();
@@ -110,11 +107,12 @@ export class Endpoint implements BlockingEndpoint {
     this.#dedicated.discard(client);
   }
 
-  /** Runs one command and decodes its reply; errors come back typed. */
+  /** Runs one command (on the lane of its key) and decodes its reply; errors come back typed. */
   exec<R>(command: Command<R>): Promise<R> {
-    const client = this.reuse ? this.#client : undefined;
+    if (!this.reuse) return this.use((fresh) => this.execOn(fresh, command));
+    const client = this.#lanes.clientFor(command.key);
     if (client !== undefined) return this.execOn(client, command);
-    return this.use((fresh) => this.execOn(fresh, command));
+    return this.#lanes.connectFor(command.key).then((fresh) => this.execOn(fresh, command));
   }
 
   /** Runs one command on a given client (shared, per-command or dedicated). */
@@ -178,12 +176,12 @@ export class Endpoint implements BlockingEndpoint {
   }
 
   /**
-   * Runs `fn` with a connected client: the shared one, or (per-command mode) a fresh one that
-   * is closed when `fn` settles.
+   * Runs `fn` with a connected client: the shared one of lane 0, or (per-command mode) a fresh
+   * one that is closed when `fn` settles.
    */
   async use<T>(fn: (client: RedisClient) => Promise<T>): Promise<T> {
-    if (this.reuse) return fn(this.#client ?? (await this.client()));
-    const client = await this.#open(false);
+    if (this.reuse) return fn(this.#lanes.clientFor(undefined) ?? (await this.client()));
+    const client = await this.#open();
     this.#watchdog.watch(client);
     try {
       return await fn(client);
@@ -193,13 +191,9 @@ export class Endpoint implements BlockingEndpoint {
     }
   }
 
-  /** The shared client, connecting it on first use. */
+  /** The shared client of lane 0, connecting it on first use. */
   client(): Promise<RedisClient> {
-    if (this.#client) return Promise.resolve(this.#client);
-    this.#connecting ??= this.#open(true).finally(() => {
-      this.#connecting = undefined;
-    });
-    return this.#connecting;
+    return this.#lanes.connect(0);
   }
 
   /**
@@ -217,7 +211,7 @@ export class Endpoint implements BlockingEndpoint {
     watched = false,
   ): Promise<T> {
     signal?.throwIfAborted();
-    const own = this.#dedicated.takeIdle() ?? (await this.#open(false));
+    const own = this.#dedicated.takeIdle() ?? (await this.#open());
     if (signal?.aborted) {
       own.destroy();
       signal.throwIfAborted();
@@ -240,7 +234,8 @@ export class Endpoint implements BlockingEndpoint {
     }
   }
 
-  async #open(shared: boolean): Promise<RedisClient> {
+  /** Opens a client: the shared one of `lane` (watched, forgotten on end), else a dedicated one. */
+  async #open(lane?: number): Promise<RedisClient> {
     const limit = this.#server.connectTimeout ?? this.options.connectTimeout;
     const deadline = connectDeadline(limit, this.address);
     let client: RedisClient | undefined;
@@ -251,7 +246,7 @@ export class Endpoint implements BlockingEndpoint {
       const attempts = this.resolve ? 0 : this.options.reconnectAttempts;
       client = createClient(
         clientOptions(this.#server, this.options, (retries) => {
-          if (!shared || !ready || retries >= attempts) return false;
+          if (lane === undefined || !ready || retries >= attempts) return false;
           return reconnectDelay(retries);
         }),
       ) as RedisClient;
@@ -261,7 +256,7 @@ export class Endpoint implements BlockingEndpoint {
       opened.on('ready', () => {
         ready = true;
       });
-      if (shared) {
+      if (lane !== undefined) {
         opened.on('end', () => this.#forget(opened));
         opened.on('terminated', () => this.#forget(opened));
       }
@@ -275,9 +270,9 @@ export class Endpoint implements BlockingEndpoint {
     } finally {
       deadline.clear();
     }
-    debug('%s: connected (%s)', this.address, shared ? 'shared' : 'dedicated');
-    if (shared) {
-      this.#client = client;
+    const kind = lane === undefined ? 'dedicated' : lane > 0 ? `shared, lane ${lane}` : 'shared';
+    debug('%s: connected (%s)', this.address, kind);
+    if (lane !== undefined) {
       this.#dropReason = undefined;
       this.#watchdog.watch(client);
     }
@@ -286,21 +281,19 @@ export class Endpoint implements BlockingEndpoint {
 
   #forget(client: RedisClient): void {
     this.#watchdog.unwatch(client);
-    if (this.#client === client) this.#client = undefined;
+    this.#lanes.forget(client);
   }
 
   /**
-   * Closes the shared client (waiting for the replies already asked for, at most
-   * `commandTimeout` ms) and every other one.
+   * Closes the shared clients, every lane (waiting for the replies already asked for, at most
+   * `commandTimeout` ms), and every other one.
    */
   async close(): Promise<void> {
     this.#dedicated.closeAll();
-    const pending = this.#connecting;
-    if (pending) await pending.catch(() => undefined);
-    const client = this.#client;
-    if (!client) return;
+    const clients = await this.#lanes.connected();
+    if (clients.length === 0) return;
     this.#dropReason = 'the connection was closed';
-    this.#forget(client);
-    await closeWithin(client, this.margin);
+    for (const client of clients) this.#forget(client);
+    await Promise.all(clients.map((client) => closeWithin(client, this.margin)));
   }
 }

@@ -1,5 +1,7 @@
 import type { RedisClientOptions } from 'redis';
+import { ConfigError } from '../core/errors.js';
 import type { ParsedDsn } from './dsn.js';
+import { MAX_LANES } from './lanes.js';
 
 /**
  * How a {@link Connection} talks to its servers. Every duration is in milliseconds.
@@ -35,6 +37,23 @@ export interface ConnectionOptions {
   /** TCP keep-alive initial delay; finds dead peers on idle connections. Default 10000. */
   keepAliveInitialDelay?: number;
   /**
+   * How many shared connections ("lanes") each server (master, each replica, the Sentinel
+   * master) gets: an integer from 1 to 16, default 1. With several, the client and the server
+   * stop taking turns (one parses replies while the other idles): with many calls in flight
+   * and a spare CPU core, 2 lanes measured +20-50 % throughput. Each lane connects on its first
+   * use.
+   *
+   * A command goes to the lane of its key's cluster slot (`slot % lanes`), so every command on
+   * one key, and every script on its side keys (same slot), keeps its order. Commands on
+   * different keys issued without awaiting may run in another order than issued, as on a Redis
+   * Cluster. Commands without a key, batches (pipelines, transactions) and
+   * {@link Connection.client} use lane 0: a batch is not ordered with un-awaited direct calls on
+   * other lanes. Blocking commands and WATCH keep their own connections. A per-server
+   * `?lanes=N` in the DSN (or `lanes` in server options) wins over this. A Redis Cluster
+   * ignores it (node-redis keeps one connection per node), and so does `REUSE = false`.
+   */
+  lanes?: number;
+  /**
    * Raw node-redis client options, merged over ours (the escape hatch for anything not listed
    * here). `socket` is merged field by field.
    */
@@ -52,11 +71,22 @@ export const DEFAULT_OPTIONS: ResolvedOptions = {
   reconnectAttempts: 3,
   replicaRetryAfter: 1000,
   keepAliveInitialDelay: 10000,
+  lanes: 1,
 };
 
-/** Fills in the defaults; per-server DSN settings win over the Connection's. */
+/**
+ * Fills in the defaults; per-server DSN settings win over the Connection's.
+ * @throws {@link ConfigError} when `lanes` is not an integer from 1 to 16.
+ */
 export function resolveOptions(options: ConnectionOptions | undefined): ResolvedOptions {
-  return { ...DEFAULT_OPTIONS, ...(options ?? {}) };
+  const given: unknown = options?.lanes;
+  const lanes = given === undefined ? DEFAULT_OPTIONS.lanes : given;
+  if (!(typeof lanes === 'number' && Number.isInteger(lanes) && lanes >= 1 && lanes <= MAX_LANES)) {
+    const shown =
+      typeof lanes === 'number' ? String(lanes) : lanes === null ? 'null' : typeof lanes;
+    throw new ConfigError(`OPTIONS.lanes must be an integer from 1 to ${MAX_LANES}, got ${shown}`);
+  }
+  return { ...DEFAULT_OPTIONS, ...(options ?? {}), lanes };
 }
 
 /**
