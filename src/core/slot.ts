@@ -26,6 +26,11 @@ for (let i = 0; i < 256; i++) {
  * @internal
  */
 export function slotOf(key: string | Buffer): number {
+  if (typeof key === 'string') {
+    const hashed = hashTag(key) ?? key;
+    const ascii = asciiCrc(hashed);
+    if (ascii >= 0) return ascii & 16383;
+  }
   const text = typeof key === 'string' ? key : key.toString('latin1');
   const tag = typeof key === 'string' ? hashTag(key) : hashTag(text);
   const bytes =
@@ -33,4 +38,18 @@ export function slotOf(key: string | Buffer): number {
   let crc = 0;
   for (const byte of bytes) crc = ((crc << 8) & 0xffff) ^ TABLE[((crc >> 8) ^ byte) & 0xff];
   return crc & 16383;
+}
+
+/**
+ * The CRC16 of an ASCII string (its UTF-8 bytes are its char codes), without allocating a
+ * Buffer: -1 when a character is not ASCII (the caller then hashes the UTF-8 bytes).
+ */
+function asciiCrc(text: string): number {
+  let crc = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code > 0x7f) return -1;
+    crc = ((crc << 8) & 0xffff) ^ TABLE[((crc >> 8) ^ code) & 0xff];
+  }
+  return crc;
 }
