@@ -4,6 +4,7 @@ import { newToken } from '../../core/token.js';
 import type { Operation } from '../model.js';
 import { sideKeys, WAKE_TTL_MS, type LockHandle } from './handle.js';
 import { releaseToken } from './release.js';
+import { waitOnList } from '../wake-list.js';
 
 /**
  * Acquiring a lock: one attempt (lock-acquire-3.lua: `SET NX PX` and the fencing `INCR` in one
@@ -103,13 +104,16 @@ export async function acquireWaiting(
     if (left <= 0) return tried;
     const expires = tried.value >= 0 ? tried.value : POLL_MS;
     const pause = Math.max(MIN_PAUSE_MS, Math.min(left, expires, POLL_MS));
-    const seconds = (pause / 1000).toFixed(3);
-    // Bounded on the client side too (a frozen server); a wake-up token lost that way only
-    // makes some waiter try again at its next poll.
-    await lock.blocking(
-      (client, endpoint) =>
-        endpoint.bounded(client, client.sendCommand(['BLPOP', wake, seconds]), { wait: pause }),
+    // Timed on the client (a frozen server, the server's tick); a wake-up token taken after
+    // the pause ended is put back for the next waiter.
+    await waitOnList({
+      blocking: (fn) => lock.blocking(fn, signal),
+      list: wake,
+      ms: pause,
+      exact: true,
+      tokenTtl: WAKE_TTL_MS,
+      single: true,
       signal,
-    );
+    });
   }
 }

@@ -3,7 +3,7 @@ import { expiry, positive, text } from '../../core/decoders.js';
 import type { DirectOnly } from '../../batch/types.js';
 import { Model } from '../model.js';
 import { acquireWaiting, attempt } from './acquire.js';
-import { LockNotAcquiredError } from './errors.js';
+import { LockLostError, LockNotAcquiredError } from './errors.js';
 import { extendToken } from './extend.js';
 import type { LockHandle, Ownership } from './handle.js';
 import { releaseToken } from './release.js';
@@ -184,7 +184,13 @@ export class Lock extends Model {
       ttl,
       since: acquired.since,
       extend: () => lock.now(extendToken(lock, acquired.token, ttl)),
-      context: { model: this.modelName, key: this.key },
+      subject: 'the lock',
+      lost: (message, cause) =>
+        new LockLostError(
+          message,
+          { model: this.modelName, key: this.key },
+          cause === undefined ? undefined : { cause },
+        ),
     });
     try {
       return await fn(renewal.signal, acquired.value);

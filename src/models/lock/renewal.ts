@@ -1,43 +1,49 @@
-import type { ErrorContext } from '../../core/errors.js';
-import { LockLostError } from './errors.js';
-
 /**
- * The renewal loop of `using()`: a watchdog that keeps a held lock alive while the callback
- * runs, and tells the callback (through an AbortSignal) when the lock is lost.
+ * The renewal loop of `using()` (Lock, Semaphore): a watchdog that keeps something held (a lock,
+ * a semaphore's lease) alive while the callback runs, and tells the callback (through an
+ * AbortSignal) when it is lost. The model names what is held and makes the error.
  *
  * @internal
  * @module
  */
 
-/** What {@link renew} needs: how to extend the lock, and since when it surely lives. */
+/** What {@link renew} needs: how to extend what is held, and since when it surely lives. */
 export interface RenewalOptions {
-  /** The lock's time to live, ms: each extend resets it to this. */
+  /** Its time to live, ms: each extend resets it to this. */
   ttl: number;
-  /** `performance.now()` before the acquisition was sent: the lock lives at least until since + ttl. */
+  /** `performance.now()` before the acquisition was sent: it lives at least until since + ttl. */
   since: number;
-  /** One extend of the held lock: true extended, false no longer the owner; rejects on failures. */
+  /** One extend: true extended, false no longer held; rejects on failures. */
   extend: () => Promise<boolean>;
-  /** The model and key, for the {@link LockLostError}. */
-  context: ErrorContext;
+  /** What is held, as messages name it: `'the lock'`, `'the lease'`. */
+  subject: string;
+  /**
+   * The message when an extend finds it no longer held; default: "<subject> expired or another
+   * owner took it".
+   */
+  gone?: string;
+  /** The reason the signal aborts with (a `LockLostError`...), made of a message and a cause. */
+  lost: (message: string, cause?: unknown) => Error;
 }
 
 /** A running renewal loop. */
 export interface Renewal {
-  /** Aborts, with a {@link LockLostError} as its reason, when the lock is lost. */
+  /** Aborts, with the error of `lost` as its reason, when what was held is lost. */
   readonly signal: AbortSignal;
   /** Stops the loop and waits for an extend in flight (it never rejects). */
   stop(): Promise<void>;
 }
 
 /**
- * Starts extending the lock every ttl/3 ms (one extend at a time). The signal aborts when an
- * extend finds that this owner no longer holds the lock, when extends fail and the next try
- * would come after the expiry, or when nothing confirmed the lock for a whole ttl (an extend
- * that hangs). Confirmations are counted from when the extend was _sent_ (a lower bound of the
- * server's expiry), on the local monotonic clock.
+ * Starts extending every ttl/3 ms (one extend at a time). The signal aborts when an extend
+ * finds that this owner no longer holds it, when extends fail and the next try would come after
+ * the expiry, or when nothing confirmed it for a whole ttl (an extend that hangs). Confirmations
+ * are counted from when the extend was _sent_ (a lower bound of the server's expiry), on the
+ * local monotonic clock.
  */
 export function renew(options: RenewalOptions): Renewal {
-  const { ttl, extend, context } = options;
+  const { ttl, extend, subject, lost: error } = options;
+  const gone = options.gone ?? `${subject} expired or another owner took it`;
   const lost = new AbortController();
   const every = Math.max(1, Math.floor(ttl / 3));
   let confirmed = options.since;
@@ -50,7 +56,7 @@ export function renew(options: RenewalOptions): Renewal {
     stopped = true;
     clearTimeout(timer);
     clearTimeout(expiry);
-    lost.abort(new LockLostError(message, context, cause === undefined ? undefined : { cause }));
+    lost.abort(error(message, cause));
   };
   const arm = (): void => {
     clearTimeout(expiry);
@@ -64,14 +70,14 @@ export function renew(options: RenewalOptions): Renewal {
       .then(
         (extended) => {
           if (stopped) return;
-          if (!extended) return lose('the lock expired or another owner took it');
+          if (!extended) return lose(gone);
           confirmed = sent;
           arm();
         },
-        (error: unknown) => {
+        (failure: unknown) => {
           if (performance.now() - confirmed + every >= ttl) {
-            const why = error instanceof Error ? error.message : String(error);
-            lose(`could not renew the lock before its ttl ran out: ${why}`, error);
+            const why = failure instanceof Error ? failure.message : String(failure);
+            lose(`could not renew ${subject} before its ttl ran out: ${why}`, failure);
           }
         },
       )

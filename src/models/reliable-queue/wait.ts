@@ -1,8 +1,7 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import type { RedisClient } from '../../transport/blocking-endpoint.js';
 import type { Delivery, Settler } from './delivery.js';
 import type { QueueHost } from './host.js';
 import { popAcross } from './pop.js';
+import { waitOnList } from '../wake-list.js';
 
 /**
  * Waiting for messages without polling: a pop that finds nothing ready leaves the "a consumer
@@ -23,8 +22,6 @@ import { popAcross } from './pop.js';
 const RECHECK = 5_000;
 /** Longest wait with several partitions: a push to another partition wakes no one here. */
 const PARTITION_RECHECK = 200;
-/** Waits shorter than this are client-side sleeps (a BLPOP could not end sooner). */
-const SHORT = 25;
 /** How much longer than the wait the "a consumer waits" flag lives. */
 const FLAG_MARGIN = 2_000;
 /** How long a given-back wake-up token lives, ms. */
@@ -89,41 +86,16 @@ export function waitForWake<T>(
   ms: number,
   signal: AbortSignal | undefined,
 ): Promise<void> {
-  if (signal?.aborted) return Promise.reject(signal.reason as Error);
-  if (ms < SHORT) return sleep(ms, undefined, { signal });
   const partitions = host.settings.partitions;
   const p = partitions === 1 ? 0 : Math.floor(Math.random() * partitions);
   const { base, wake } = host.keys(p);
-  let over = false;
-  const blocked = host.blocking(base, async (client, endpoint) => {
-    const pending = client.sendCommand(['BLPOP', wake, String(ms / 1000)]);
-    const late = (reply: unknown): unknown => reply != null && giveBack(client, wake);
-    const reply = await endpoint.bounded(client, pending, { wait: ms, late });
-    if (over && reply != null) await giveBack(client, wake);
+  return waitOnList({
+    blocking: (fn) => host.blocking(base, fn),
+    list: wake,
+    ms,
+    exact: true,
+    tokenTtl: TOKEN_TTL,
+    single: false,
+    signal,
   });
-  return new Promise<void>((resolve, reject) => {
-    const finish = (error?: unknown): void => {
-      if (over) return;
-      over = true;
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      if (error === undefined) resolve();
-      else reject(error);
-    };
-    const onAbort = (): void => finish(signal!.reason);
-    const timer = setTimeout(() => finish(), ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-    blocked.then(
-      () => finish(),
-      (error: unknown) => finish(error),
-    );
-  });
-}
-
-/** Puts a wake-up token taken by a wait that had ended back for the other consumers. */
-async function giveBack(client: RedisClient, wake: string): Promise<void> {
-  await Promise.all([
-    client.sendCommand(['LPUSH', wake, '1']),
-    client.sendCommand(['PEXPIRE', wake, TOKEN_TTL]),
-  ]).catch(() => undefined);
 }
