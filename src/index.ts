@@ -75,6 +75,17 @@ export type {
   ReliablePopOptions,
 } from './models/reliable-queue/call-options.js';
 export { LockError, LockNotAcquiredError, LockLostError } from './models/lock/errors.js';
+export { RateLimiter } from './models/rate-limiter/rate-limiter.js';
+export type { LimitOptions, OnError } from './models/rate-limiter/settings.js';
+export type { RateLimitResult, RateLimitWaitOptions } from './models/rate-limiter/types.js';
+export { Semaphore, type SemaphoreOptions } from './models/semaphore/semaphore.js';
+export { Lease } from './models/semaphore/lease.js';
+export type { SemaphoreStats } from './models/semaphore/stats.js';
+export {
+  SemaphoreError,
+  SemaphoreNotAcquiredError,
+  LeaseLostError,
+} from './models/semaphore/errors.js';
 export { Batch, Queued, type Batched, type BatchResults, type RawOptions } from './batch/batch.js';
 export type { BatchOperation, DirectOnly } from './batch/types.js';
 export type { BatchBuilder, PipelineOptions, WatchOptions } from './batch/run.js';

@@ -4,6 +4,7 @@ import { ConfigError } from '../core/errors.js';
 import type { Serializer } from '../serializers/serializer.js';
 import type { WaitOptions } from './durable.js';
 import type { BackoffOptions } from './reliable-queue/settings.js';
+import type { LimitOptions, OnError } from './rate-limiter/settings.js';
 
 /** A model's connection: a Connection subclass, or a DSN string (one Connection per DSN). */
 export type ConnectionRef = typeof Connection | string;
@@ -42,6 +43,12 @@ export interface ModelOptions {
   partitions?: number;
   /** `ReliableQueue`: `push` and `ack` wait until this many replicas have them (`WAIT`). */
   durable?: WaitOptions;
+  /** `RateLimiter`: the limits checked and consumed together by each `take`. */
+  limits?: readonly LimitOptions[];
+  /** `RateLimiter`: what `take` answers when Redis cannot be reached (default `'deny'`). */
+  onError?: OnError;
+  /** `Semaphore`: how many permits (units of weight) may be held at once. */
+  permits?: number;
 }
 
 /** The static configuration fields every model class has. */
@@ -59,6 +66,9 @@ export interface ModelStatics {
   DEAD_LETTER_LIMIT?: number;
   PARTITIONS?: number;
   DURABLE?: WaitOptions;
+  LIMITS?: readonly LimitOptions[];
+  ON_ERROR?: OnError;
+  PERMITS?: number;
   readonly name: string;
 }
 
@@ -76,6 +86,9 @@ const FIELDS = {
   deadLetterLimit: 'DEAD_LETTER_LIMIT',
   partitions: 'PARTITIONS',
   durable: 'DURABLE',
+  limits: 'LIMITS',
+  onError: 'ON_ERROR',
+  permits: 'PERMITS',
 } as const satisfies Record<keyof ModelOptions, keyof ModelStatics>;
 
 /**

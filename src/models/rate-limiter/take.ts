@@ -1,0 +1,60 @@
+import type { Command } from '../../core/command.js';
+import { integer } from '../../core/decoders.js';
+import { Script } from '../../core/script.js';
+import type { LimiterSettings } from './settings.js';
+import type { RateLimitResult } from './types.js';
+
+/**
+ * The one script of a RateLimiter (rl-take-1.lua) as a command: take, peek, reserve or refund,
+ * and its reply decoded.
+ *
+ * @internal
+ * @module
+ */
+
+const limitScript = Script.of('rl-take-1');
+
+/** What the script is asked to do (its ARGV[1]). */
+export type Mode = 'take' | 'peek' | 'reserve' | 'refund';
+
+/** Where a limiter's commands come from: its key and model name. */
+export interface LimiterOrigin {
+  readonly key: string;
+  readonly modelName: string;
+}
+
+/** The `{allowed, remaining, retryAfter, resetAfter, limit}` array of the script (RESP2 and RESP3 alike). */
+export function decodeResult(reply: unknown): RateLimitResult {
+  if (!Array.isArray(reply) || reply.length !== 5) {
+    throw new Error(`unexpected rate limiter reply ${JSON.stringify(reply)}`);
+  }
+  const [allowed, remaining, retryAfter, resetAfter, limit] = reply.map(integer);
+  return { allowed: allowed === 1, remaining, retryAfter, resetAfter, limit };
+}
+
+/**
+ * The script call on the limiter's key for `cost` units. `take`, `reserve` and `refund` write
+ * (master); `peek` is a read that must see the master's latest state (never a replica: it would
+ * answer from an older state and another clock).
+ *
+ * @param maxWait - `reserve`: the longest delay accepted, ms; ignored otherwise.
+ */
+export function limitCommand<R>(
+  origin: LimiterOrigin,
+  settings: LimiterSettings,
+  mode: Mode,
+  cost: number,
+  decode: (reply: unknown) => R,
+  maxWait = 0,
+): Command<R> {
+  const args = [mode, String(cost), String(maxWait), ...settings.args];
+  return {
+    args: limitScript.evalsha([origin.key], args),
+    write: mode !== 'peek',
+    primary: mode === 'peek' ? true : undefined,
+    decode,
+    model: origin.modelName,
+    key: origin.key,
+    script: limitScript,
+  };
+}

@@ -1,0 +1,45 @@
+import { sideKey } from '../../core/keys.js';
+
+/**
+ * The keys of a Semaphore on Redis: the holders at the model key, and four side keys in its
+ * hash tag (one cluster slot), which every sem-*-5 script takes in this order; plus one wake-up
+ * list per waiter, named from a prefix in the same tag (see includes/sem-state.lua).
+ *
+ * @internal
+ * @module
+ */
+
+/** The keys of one semaphore. */
+export interface SemaphoreKeys {
+  /**
+   * The five keys of the sem-*-5 scripts: holders, queue, alive, state (unused by the scripts
+   * now, kept declared; `delete()` still removes it), fence.
+   */
+  readonly all: readonly string[];
+  /** The waiters' queue (sorted by arrival). */
+  readonly queue: string;
+  /** The fencing counter. */
+  readonly fence: string;
+  /** The prefix of the waiters' wake-up lists: a waiter's list is the prefix and its ticket. */
+  readonly wake: string;
+}
+
+/** The keys of the semaphore at `key`. */
+export function semaphoreKeys(key: string): SemaphoreKeys {
+  const queue = sideKey(key, 'queue');
+  const fence = sideKey(key, 'fence');
+  return {
+    all: [key, queue, sideKey(key, 'alive'), sideKey(key, 'state'), fence],
+    queue,
+    fence,
+    wake: `${sideKey(key, 'wake')}:`,
+  };
+}
+
+/**
+ * A waiter's member in the queue, or a lease's as the scripts take it: `weight:token` (the
+ * scripts store a lease of weight w > 1 as w units, `weight:token#1` .. `#w`).
+ */
+export function member(weight: number, token: string): string {
+  return `${weight}:${token}`;
+}

@@ -1,0 +1,120 @@
+-- RateLimiter: take, peek, reserve or refund `cost` units on every limit of one id, in one step
+-- (GCRA, the generic cell rate algorithm). The key holds one theoretical arrival time (TAT) per
+-- limit, in integer microseconds of this server's clock (TIME), space-separated, in the order of
+-- the limits; a missing or unparsable entry means "no history" (TAT = now). Nothing is stored
+-- per request, and the key expires when every limit is full again. A limit with emission
+-- interval T (µs per unit) and capacity `burst` allows `cost` now iff TAT + cost*T - burst*T <= now
+-- (TAT counted from now at the earliest); an allowed take moves its TAT to TAT + cost*T.
+--
+-- KEYS[1]  the limiter key: a string "tat1 tat2 ..." (µs), or missing
+-- ARGV[1]  mode: 'take'    consume `cost` on every limit if all of them allow it now, else nothing
+--                'peek'    what 'take' would reply now, without writing anything
+--                'reserve' consume `cost` on every limit if all of them allow it within ARGV[3]
+--                          ms: the caller is admitted once that delay has passed; else nothing
+--                'refund'  give `cost` back to every limit (a reservation left unused): each
+--                          TAT goes back by cost*T, never before now; deletes a key left full
+-- ARGV[2]  cost: a positive integer, at most the smallest burst
+-- ARGV[3]  'reserve': the longest delay accepted, ms (0: only if allowed now); else ignored
+-- ARGV[4], ARGV[5], ...  per limit, in order, two integers: T, the emission interval in µs
+--          (per / rate), and burst, the units allowed at once
+--
+-- Reply: {allowed, remaining, retryAfter, resetAfter, limit}, all integers:
+--   allowed     1 done (take: taken, peek: would be, reserve: reserved, refund: always);
+--               0 refused, nothing written
+--   remaining   units a take of 1 could still get now, after this call: the least over limits
+--   retryAfter  ms (ceil) from now until `cost` is allowed on every limit: 0 when allowed now;
+--               for a reservation made, the delay the caller waits before it is due
+--   resetAfter  ms (ceil) from now until every limit is full again (the key's time to live)
+--   limit       0-based index of the limit that decided: the one that refused or delays (the
+--               longest wait), else the one with the fewest units left
+-- Errors: WRONGTYPE when the key is not a string.
+local time = redis.call('TIME')
+local now = time[1] * 1000000 + time[2]
+local mode = ARGV[1]
+local cost = tonumber(ARGV[2])
+local count = (#ARGV - 3) / 2
+if mode ~= 'take' and mode ~= 'peek' and mode ~= 'reserve' and mode ~= 'refund' then
+  return redis.error_reply('ERR unknown rate limiter mode ' .. tostring(mode))
+end
+
+-- The stored TATs (tonumber: nil for an unparsable entry, and a value before now counts as now).
+local stored = {}
+local value = redis.call('GET', KEYS[1])
+if value then
+  if count == 1 then
+    stored[1] = tonumber(value) or tonumber(string.match(value, '^%S+'))
+  else
+    local n = 0
+    for word in string.gmatch(value, '%S+') do
+      n = n + 1
+      stored[n] = tonumber(word)
+    end
+  end
+end
+
+local tats = {}
+local wait, waiting = -1, 1 -- the longest wait for `cost` (µs), and its limit
+for i = 1, count do
+  local tat = stored[i] or now
+  if tat < now then
+    tat = now
+  end
+  tats[i] = tat
+  local due = tat + (cost - ARGV[3 + 2 * i]) * ARGV[2 + 2 * i] - now
+  if due > wait then
+    wait, waiting = due, i
+  end
+end
+
+local apply = mode == 'refund' or wait <= 0 or (mode == 'reserve' and wait <= ARGV[3] * 1000)
+
+local remaining, fewest, reset = nil, 1, 0
+for i = 1, count do
+  local interval = tonumber(ARGV[2 + 2 * i])
+  local tat = tats[i]
+  if apply then
+    if mode == 'refund' then
+      tat = math.max(tat - cost * interval, now)
+    else
+      tat = tat + cost * interval
+    end
+  end
+  tats[i] = string.format('%.0f', tat)
+  -- floor((now - tat + burst * T) / T), exact on integers held in doubles
+  local left = now - tat + ARGV[3 + 2 * i] * interval
+  left = (left - left % interval) / interval
+  if left < 0 then
+    left = 0
+  end
+  if remaining == nil or left < remaining then
+    remaining, fewest = left, i
+  end
+  if tat - now > reset then
+    reset = tat - now
+  end
+end
+
+-- µs as ms, rounded up
+local reset_ms = 0
+if reset > 0 then
+  reset_ms = (reset + 999 - (reset + 999) % 1000) / 1000
+end
+if apply and mode ~= 'peek' then
+  if reset > 0 then
+    redis.call('SET', KEYS[1], table.concat(tats, ' '), 'PX', reset_ms)
+  else
+    redis.call('DEL', KEYS[1])
+  end
+end
+
+local decided = fewest
+local retry = 0
+if mode ~= 'refund' then
+  if not apply or wait > 0 then
+    decided = waiting
+  end
+  if wait > 0 then
+    retry = (wait + 999 - (wait + 999) % 1000) / 1000
+  end
+end
+return { apply and 1 or 0, remaining, retry, reset_ms, decided - 1 }
