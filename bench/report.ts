@@ -137,6 +137,11 @@ export function render(results: BenchResults): string {
     );
   }
   const passed = results.targets.filter((t) => t.pass).length;
+  // Targets of another subject than the workload's first (a variant): not in the table's column.
+  const variants = results.targets.filter((t) => t.description.includes(' (redisext-'));
+  for (const t of variants) {
+    parts.push(`${t.description}: ${t.value.toFixed(2)}× ${t.pass ? 'PASS' : 'MISS'}`);
+  }
   parts.push(`targets: ${passed} PASS, ${results.targets.length - passed} MISS`);
   return parts.join('\n\n');
 }

@@ -14,6 +14,7 @@ import { Redisext } from './contenders/redisext.js';
 import { drive, driveSync } from './driver.js';
 import { environment } from './environment.js';
 import { runMemory, type MemoryResult } from './memory/index.js';
+import { COORDINATION_LIST, runCoordination } from './coordination/index.js';
 import { QUEUE_WORKLOADS, RQ_MEMORY, runQueues, type QueueSection } from './queues/index.js';
 import { render, save } from './report.js';
 import { summarize, type BenchResults, type WorkloadResult } from './results.js';
@@ -35,6 +36,7 @@ function allContenders(): Contender[] {
     new IoRedis(false),
     new IoRedis(true),
     new Redisext(false),
+    new Redisext(true, 2),
   ];
 }
 
@@ -90,6 +92,7 @@ async function main(): Promise<void> {
   if (wants(argv, 'help')) return log(usage);
   if (wants(argv, 'list')) {
     for (const w of WORKLOADS) log(`${w.id.padEnd(18)} ${w.title}`);
+    for (const w of COORDINATION_LIST) log(`${w.id.padEnd(18)} ${w.title}`);
     for (const w of QUEUE_WORKLOADS) log(`${w.id.padEnd(18)} ${w.title}`);
     log(
       `${RQ_MEMORY.padEnd(18)} server memory kept after 100,000 messages through a ReliableQueue`,
@@ -103,7 +106,14 @@ async function main(): Promise<void> {
   const memory = selected(config, MEMORY);
   const queueWorkloads = QUEUE_WORKLOADS.filter((w) => selected(config, w.id));
   const rqMemory = selected(config, RQ_MEMORY);
-  if (workloads.length === 0 && !memory && queueWorkloads.length === 0 && !rqMemory)
+  const coordination = COORDINATION_LIST.some((w) => selected(config, w.id));
+  if (
+    workloads.length === 0 &&
+    !memory &&
+    queueWorkloads.length === 0 &&
+    !rqMemory &&
+    !coordination
+  )
     throw new UsageError(`no workload matches ${config.only.join(',')}`);
 
   const started = performance.now();
@@ -132,6 +142,16 @@ async function main(): Promise<void> {
       await contender.close();
     }
     contenders.clear();
+
+    // The coordination section (rate limiter, semaphore): its own clients.
+    const coordinated = await runCoordination(
+      server,
+      (id) => selected(config, id),
+      config,
+      runWorkload,
+      log,
+    );
+    results.push(...coordinated.workloads);
 
     // The reliable-queue section: its own connections (redisext, BullMQ), after the others.
     let queues: QueueSection = { workloads: [] };
@@ -170,6 +190,7 @@ async function main(): Promise<void> {
         `${queueWorkloads.length > 0 ? ' (rq-*: fixed work per round, not a fixed time)' : ''}\n`,
     );
     console.log(render(report));
+    for (const line of coordinated.lines) console.log(`\n${line}`);
     if (config.save) console.log(`\nsaved ${save(report)}`);
   } finally {
     for (const contender of contenders.values()) await contender.close().catch(() => undefined);

@@ -39,7 +39,13 @@ export function makeDoc(id: number): Doc {
 
 /** The contenders, by id. */
 export type ContenderId =
-  'redisext' | 'node-redis' | 'node-redis-t0' | 'ioredis' | 'ioredis-auto' | 'redisext-noreuse';
+  | 'redisext'
+  | 'redisext-lanes2'
+  | 'node-redis'
+  | 'node-redis-t0'
+  | 'ioredis'
+  | 'ioredis-auto'
+  | 'redisext-noreuse';
 
 /**
  * One way of talking to Redis: the same primitive operations, each done the way that library's

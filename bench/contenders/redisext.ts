@@ -46,13 +46,25 @@ export class Redisext implements Contender {
   readonly connection: typeof Connection;
   readonly models: ReturnType<typeof modelsOf>;
 
-  constructor(private readonly reuse = true) {
-    this.id = reuse ? 'redisext' : 'redisext-noreuse';
-    this.label = reuse ? 'redisext (defaults)' : 'redisext, REUSE = false';
-    this.lockLabel = `redisext Lock`;
+  /**
+   * @param reuse - `REUSE` (one shared client per server; false: a connection per command).
+   * @param lanes - the `lanes` connection option (shared clients per server, by key slot).
+   */
+  constructor(
+    private readonly reuse = true,
+    lanes = 1,
+  ) {
+    this.id = !reuse ? 'redisext-noreuse' : lanes > 1 ? 'redisext-lanes2' : 'redisext';
+    this.label = !reuse
+      ? 'redisext, REUSE = false'
+      : lanes > 1
+        ? `redisext, lanes: ${lanes}`
+        : 'redisext (defaults)';
+    this.lockLabel = lanes > 1 ? `redisext Lock, lanes: ${lanes}` : `redisext Lock`;
     this.clientName = `bench-${this.id}`;
     this.connection = class BenchConnection extends Connection {
       static override REUSE = reuse;
+      static override OPTIONS = { lanes };
     };
     this.models = modelsOf(this.connection);
   }

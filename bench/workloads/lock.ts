@@ -4,7 +4,8 @@ import { contenderSubjects, integerAt, type Workload } from './workload.js';
 /**
  * Lock acquire + release pairs, one lock name per worker (never contended), 100 in flight:
  * redisext's Lock (one Lua script each way, with a fencing token and a wake-up for waiters) vs
- * redis-semaphore's Mutex (SET NX PX, then a Lua compare-and-delete), both with their defaults.
+ * redis-semaphore's Mutex (SET NX PX, then a Lua compare-and-delete), both with their defaults;
+ * and redisext with the `lanes: 2` connection option (two shared connections, by key slot).
  */
 export const lockPairs: Workload = {
   id: 'lock-100',
@@ -16,7 +17,7 @@ export const lockPairs: Workload = {
   subjects: (ctx) =>
     contenderSubjects(
       ctx,
-      ['redisext', 'ioredis', 'ioredis-auto'],
+      ['redisext', 'ioredis', 'ioredis-auto', 'redisext-lanes2'],
       (c) => ({
         kind: 'async',
         op: (_i, worker) => c.lockPair!(`lock:${worker}`),
@@ -26,7 +27,7 @@ export const lockPairs: Workload = {
             ...(await ctx.server.keys('mutex:bench:lock:*')),
           ];
           check(held.length === 0, () => `${c.lockLabel}: ${held.length} locks still held`);
-          if (c.id !== 'redisext') return;
+          if (!c.id.startsWith('redisext')) return;
           let fences = 0;
           for (let w = 0; w < 100; w++)
             fences += await integerAt(ctx.server, `{bench:lock:${w}}:fence`);
