@@ -7,6 +7,7 @@
 import { Connection, Counter, Map, model, serializer } from '../src/index.js';
 import { runWorker, seedJobs } from '../examples/worker-batching.js';
 import { sendEmails } from '../examples/reliable-emails.js';
+import { burst, jobs } from '../examples/limits-and-slots.js';
 import { startServer, type RedisServer } from '../tools/redis-server.js';
 
 interface Report {
@@ -72,6 +73,18 @@ async function main(): Promise<void> {
       `reliable queue: ${emails.sent} emails sent, ${emails.failures} failed deliveries, ` +
         'dead letters:',
       emails.dead,
+    );
+
+    // A rate limit (5 a second and 20 a minute, together) and two slots shared by six jobs.
+    const limited = await burst(Main, `demo:user:${Date.now()}`);
+    console.log(
+      `rate limit: ${limited.allowed} of 8 let through, ${limited.denied} told to retry after ` +
+        `${limited.retryAfter} ms; wait() got the next one after ${limited.waitedMs} ms`,
+    );
+    const shared = await jobs(Main, `demo:gpu:${Date.now()}`, 6);
+    console.log(
+      `semaphore: 6 jobs on 2 slots, at most ${shared.peak} at once, in the order ` +
+        `${shared.order.join(', ')}, fences ${shared.fences.join(', ')}`,
     );
   } finally {
     await Main.close();
