@@ -14,7 +14,12 @@ export interface DedicatedClient {
   unref(): void;
 }
 
-/** How many idle dedicated connections are kept, and for how long (ms). */
+/**
+ * How many idle dedicated connections are kept at least, and for how long (ms). More are kept
+ * while as many are in use: waiters that wake and block again in bursts (a semaphore's queue,
+ * several consumers) then reuse their connections instead of opening new ones; each still closes
+ * after `IDLE_MS` unused.
+ */
 const IDLE_KEPT = 2;
 const IDLE_MS = 5000;
 
@@ -46,13 +51,15 @@ export class DedicatedConnections<C extends DedicatedClient> {
   }
 
   /**
-   * Ends a use: a healthy connection is kept idle for the next call (a few, for a few seconds),
-   * any other closed; an orphan is left alone (it closes itself).
+   * Ends a use: a healthy connection is kept idle for the next call (at most `IDLE_KEPT`, or as
+   * many as are in use if more, for a few seconds), any other closed; an orphan is left alone
+   * (it closes itself).
    */
   release(client: C, healthy: boolean): void {
     this.#busy.delete(client);
     if (this.#orphans.has(client)) return;
-    if (!healthy || this.#spent.has(client) || !client.isReady || this.#idle.length >= IDLE_KEPT) {
+    const kept = Math.max(IDLE_KEPT, this.#busy.size);
+    if (!healthy || this.#spent.has(client) || !client.isReady || this.#idle.length >= kept) {
       client.destroy();
       return;
     }

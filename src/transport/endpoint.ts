@@ -200,7 +200,7 @@ export class Endpoint implements BlockingEndpoint {
    * Runs `fn` on a connection of its own, for blocking commands (BRPOP, BZPOPMIN...) and WATCH:
    * it never delays the shared connection, and is not subject to the watchdog unless `watched`
    * (a blocking command bounds its wait with {@link bounded}). The connection is kept for the
-   * next call (at most two idle ones, closed after 5 s idle). When `signal`
+   * next call (two idle ones at most, or as many as are in use; closed after 5 s idle). When `signal`
    * aborts, the connection is destroyed, which ends a blocked command at once; the call then
    * rejects with the signal's reason.
    */
