@@ -4,7 +4,13 @@ import type { BenchServer } from '../server.js';
 import type { Context, Workload } from '../workloads/workload.js';
 import { closeEnv, openEnv } from './env.js';
 import { memoryPerId, RL_INFO, rateLimitWorkload } from './rate-limit.js';
-import { SEM_INFO, semaphoreContended, semaphorePairs, type WaitLog } from './semaphore.js';
+import {
+  SEM_INFO,
+  semaphoreContended,
+  semaphorePairs,
+  semaphorePairsOnKeys,
+  type WaitLog,
+} from './semaphore.js';
 import { median } from '../driver.js';
 
 /**
@@ -51,7 +57,12 @@ export async function runCoordination(
   const env = await openEnv(server);
   try {
     const p99s: WaitLog = new Map();
-    const all = [rateLimitWorkload(env), semaphorePairs(env), semaphoreContended(env, p99s)];
+    const all = [
+      rateLimitWorkload(env),
+      semaphorePairs(env),
+      semaphorePairsOnKeys(env),
+      semaphoreContended(env, p99s),
+    ];
     const ctx: Context = { server, contenders: new Map() };
     for (const workload of all.filter((w) => wanted(w.id))) {
       const t0 = performance.now();

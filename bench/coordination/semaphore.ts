@@ -71,34 +71,42 @@ function contenders(env: CoordinationEnv): Semaphores[] {
   ];
 }
 
-/** A sample that counts holders at once (never above `permits`) and each acquire's wait. */
+/**
+ * A sample that counts the holders of each semaphore at once (never above `permits`) and each
+ * acquire's wait; `name` is one semaphore's, or each worker's own.
+ */
 function holding(
   env: CoordinationEnv,
   c: Semaphores,
-  name: string,
+  name: string | ((worker: number) => string),
   permits: number,
   holdMs: number,
   waits?: number[],
 ): Subject['sample'] {
+  const nameOf = typeof name === 'string' ? () => name : name;
   return () => {
-    let holders = 0;
+    const holders = new Map<string, number>();
     let most = 0;
     return {
       kind: 'async',
-      op: async () => {
+      op: async (_i, worker) => {
+        const semaphore = nameOf(worker);
         const asked = performance.now();
-        const release = await c.acquire(name, permits, 10_000);
+        const release = await c.acquire(semaphore, permits, 10_000);
         waits?.push(performance.now() - asked);
-        holders += 1;
-        most = Math.max(most, holders);
+        const now = (holders.get(semaphore) ?? 0) + 1;
+        holders.set(semaphore, now);
+        most = Math.max(most, now);
         if (holdMs > 0) await sleep(holdMs);
-        holders -= 1;
+        holders.set(semaphore, holders.get(semaphore)! - 1);
         await release();
       },
       async check() {
         check(most <= permits, () => `${c.label}: ${most} holders of ${permits} permits`);
-        const left = await env.server.inspector.sendCommand(['ZCARD', c.keyOf(name)]);
-        check(Number(left) === 0, () => `${c.label}: ${String(left)} permits still held`);
+        for (const semaphore of holders.keys()) {
+          const left = await env.server.inspector.sendCommand(['ZCARD', c.keyOf(semaphore)]);
+          check(Number(left) === 0, () => `${c.label}: ${String(left)} permits still held`);
+        }
       },
     };
   };
@@ -108,6 +116,7 @@ function holding(
 export const SEM_INFO = [
   { id: 'sem-100', title: 'Semaphore acquire + release, 100 in flight, 100 permits' },
   { id: 'sem-contended', title: 'Semaphore: 20 callers, 5 permits, each held 5 ms' },
+  { id: 'sem-keys-100', title: 'Semaphore acquire + release, 100 in flight, one semaphore each' },
 ] as const;
 
 /** Uncontended pairs: 100 in flight on one semaphore of 100 permits. */
@@ -123,6 +132,23 @@ export function semaphorePairs(env: CoordinationEnv): Workload {
         id: c.id,
         label: c.label,
         sample: holding(env, c, 'sem', 100, 0),
+      })),
+  };
+}
+
+/** Uncontended pairs on many keys: 100 in flight, each worker on a semaphore of its own. */
+export function semaphorePairsOnKeys(env: CoordinationEnv): Workload {
+  return {
+    ...SEM_INFO[2],
+    unit: 'acquire+release pair',
+    concurrency: 100,
+    perOp: 1,
+    usesServer: true,
+    subjects: () =>
+      contenders(env).map((c) => ({
+        id: c.id,
+        label: c.label,
+        sample: holding(env, c, (worker) => `sem-keys:${worker}`, 5, 0),
       })),
   };
 }
