@@ -63,7 +63,7 @@ async function main(): Promise<void> {
     const done = await runWorker(Main, { namespace, batchSize: 50, idleMs: 100 });
     console.log(
       `worker: ${done.processed} jobs (${done.followUps} follow-ups) in ${done.batches} batches, ` +
-        `${done.batches * 2} pipelines, ${Date.now() - started} ms; per type:`,
+        `one BLMPOP and one pipeline each, ${Date.now() - started} ms; per type:`,
       done.perType,
     );
 

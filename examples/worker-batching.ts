@@ -1,13 +1,13 @@
 /**
- * Worker batching: a worker takes jobs from a Queue in batches, processes them, and records the
- * outcome of each batch in ONE pipeline: per-type Counters, a results HashMap and follow-up jobs.
+ * Worker batching: a worker takes jobs from a Queue in batches (`popMany`: one `BLMPOP`),
+ * processes them, and records the outcome of each batch in ONE pipeline: per-type Counters, a results HashMap and follow-up jobs.
  *
  * Run it on its own (spawns a throwaway redis-server unless REDIS_URL is set):
  *
  *   npm run build:test && node build/examples/worker-batching.js
  */
 import { pathToFileURL } from 'node:url';
-import { Connection, Counter, HashMap, Queue, serializer, type Batch } from '../src/index.js';
+import { Connection, Counter, HashMap, Queue, serializer } from '../src/index.js';
 import { startServer } from '../tools/redis-server.js';
 
 /** A unit of work. */
@@ -81,13 +81,9 @@ export async function runWorker(
     perType: { resize: 0, notify: 0, archive: 0 },
   };
   for (;;) {
-    const first = await jobs.pop({ timeout: options.idleMs ?? 200 });
-    if (first === null) return report;
-    // The rest of the batch in one round trip: batchSize - 1 pops in a pipeline.
-    const more = await connection.pipeline((p: Batch) =>
-      Array.from({ length: batchSize - 1 }, () => jobs.in(p).pop()),
-    );
-    const batch = [first, ...more.filter((job): job is Job => job !== null)];
+    // Up to a batch in one command, waiting for the first job (BLMPOP ... COUNT batchSize).
+    const batch = await jobs.popMany(batchSize, { timeout: options.idleMs ?? 200 });
+    if (batch.length === 0) return report;
     const done = batch.map(handle);
     const counts = new globalThis.Map<Job['type'], number>();
     for (const { result } of done) counts.set(result.type, (counts.get(result.type) ?? 0) + 1);

@@ -13,6 +13,7 @@ import { integer } from '../core/decoders.js';
 import { decodeStored, list, nullable } from './values.js';
 import { Model } from './model.js';
 import type { DirectOnly } from '../batch/types.js';
+import { blockingMany, countArg, popManyCommand } from './list-batch.js';
 
 /** The end of the list `pop` takes from: `R` (the tail: a Queue) or `L` (the head: a Stack). */
 export type ListEnd = 'L' | 'R';
@@ -67,6 +68,33 @@ export abstract class ListModel<T> extends Model {
   }
 
   /**
+   * Takes up to `count` items at once, waiting up to `timeout` ms for the first (`BLMPOP ... COUNT
+   * count`, Redis ≥ 7.0, on a dedicated connection): as many as there are then, at most `count`.
+   * @returns the items in `pop` order; `[]` when none came in time.
+   * @throws the signal's reason when `signal` aborts first (items already taken are returned).
+   */
+  popMany(count: number, options: BlockingPopOptions): DirectOnly<T[]>;
+  /**
+   * Takes up to `count` items at once (`RPOP key count` for a Queue, `LPOP` for a Stack; Redis ≥
+   * 6.2; one atomic command, O(count)): each item goes to exactly one caller.
+   * @returns the items in `pop` order (oldest first for a Queue); `[]` when the list is empty.
+   * @throws {@link ArgumentError} for a count that is not a positive integer.
+   */
+  popMany(count: number): Promise<T[]>;
+  popMany(count: number, options?: BlockingPopOptions): Promise<T[]> {
+    const checked = countArg(count, 'popMany(count)', this.errorContext);
+    const serializer = this.serializer as Serializer<T>;
+    if (options === undefined) {
+      const { args, decode } = popManyCommand(this.popEnd, this.key, checked, serializer);
+      return this.write(args, decode);
+    }
+    const blocking = blockingMany(this.popEnd, this.key, checked, serializer);
+    return blockingPop(this.#host, blocking, options, 'popMany(count, options)').then(
+      (items) => items ?? [],
+    ) as DirectOnly<T[]>;
+  }
+
+  /**
    * Pops items as they come, in `pop` order, for a `for await` loop: a loop of blocking pops on
    * ONE dedicated connection held for the whole iteration, so waiting costs nothing.
    *
@@ -83,8 +111,23 @@ export abstract class ListModel<T> extends Model {
    * for await (const job of jobs.consume({ signal: stop.signal })) await handle(job);
    * ```
    */
-  consume(options: ConsumeOptions = {}): AsyncGenerator<T, void, undefined> {
-    return consume(this.#host, this.#blockingCommand, options);
+  consume(options?: ConsumeOptions): AsyncGenerator<T, void, undefined>;
+  /**
+   * The same loop taking up to `batch` items per pop (`BLMPOP ... COUNT batch`, Redis ≥ 7.0):
+   * it yields arrays of 1 to `batch` items, as many as were there, in `pop` order.
+   */
+  consume(options: ConsumeOptions & { batch: number }): AsyncGenerator<T[], void, undefined>;
+  consume(
+    options: ConsumeOptions & { batch?: number } = {},
+  ): AsyncGenerator<T | T[], void, undefined> {
+    if (options === null || typeof options !== 'object' || !('batch' in options)) {
+      return consume(this.#host, this.#blockingCommand, options);
+    }
+    const { batch, ...rest } = options;
+    if (batch === undefined) return consume(this.#host, this.#blockingCommand, rest);
+    const count = countArg(batch, 'consume(options)', this.errorContext, 'batch');
+    const serializer = this.serializer as Serializer<T>;
+    return consume(this.#host, blockingMany(this.popEnd, this.key, count, serializer), rest);
   }
 
   /** The next item `pop` would take, without taking it (`LINDEX`, O(1)); null when empty. */
