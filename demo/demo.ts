@@ -1,6 +1,7 @@
 /**
- * The main job: a short worker demo. Uses REDIS_URL when set, otherwise spawns a throwaway
- * redis-server on a free loopback port and stops it at the end.
+ * The main job: a short tour of redisext, a step at a time. Uses REDIS_URL when set (and then
+ * deletes every key it made before it ends), otherwise spawns a throwaway redis-server on a free
+ * loopback port and stops it at the end.
  *
  *   npm run demo
  */
@@ -16,7 +17,30 @@ interface Report {
   at: string;
 }
 
+const STEPS = 5;
+let step = 0;
+
+/** Prints the title of the next step. */
+function next(title: string): void {
+  step += 1;
+  console.log(`\n[${step}/${STEPS}] ${title}`);
+}
+
+/**
+ * Deletes the keys this run made on a server it did not start: every key naming `run` (the
+ * models' keys and their `{key}:...` helper keys), found with SCAN, removed with UNLINK.
+ */
+async function cleanUp(main: typeof Connection, run: string): Promise<number> {
+  const client = await main.client();
+  let removed = 0;
+  for await (const keys of client.scanIterator({ MATCH: `*${run}*`, COUNT: 1000 })) {
+    if (keys.length > 0) removed += Number(await client.unlink(keys));
+  }
+  return removed;
+}
+
 async function main(): Promise<void> {
+  const started = Date.now();
   let server: RedisServer | undefined;
   let url = process.env.REDIS_URL;
   if (!url) {
@@ -26,6 +50,8 @@ async function main(): Promise<void> {
   } else {
     console.log(`using REDIS_URL (${Connection.forDsn(url).describe()})`);
   }
+  // Every key of this run names it, so a shared server can be cleaned up afterwards.
+  const run = `demo-${Date.now().toString(36)}`;
 
   class Main extends Connection {
     static override MASTER = url!;
@@ -33,65 +59,71 @@ async function main(): Promise<void> {
   class Visitors extends Counter {
     static override CONNECTION = Main;
     static override SERIALIZER = serializer.Numeric;
-    static override PREFIX = 'demo';
+    static override PREFIX = run;
   }
   class SiteVisitors extends Visitors {
     static override KEY = 'site';
   }
-  @model({ connection: Main, serializer: serializer.JSON, prefix: 'demo' })
+  @model({ connection: Main, serializer: serializer.JSON, prefix: run })
   class LastReport extends Map<Report> {}
 
   try {
+    next('Counter and Map: a singleton counter, a JSON value with a ttl');
     const site = new SiteVisitors();
-    await site.delete();
     const hits = await Promise.all(Array.from({ length: 100 }, () => site.incr()));
     console.log(`100 concurrent increments -> counter at ${Math.max(...hits)}`);
     console.log(`new Visitors('site').get() -> ${await new Visitors('site').get()}`);
-
     const report = new LastReport('worker-1');
     await report.set(
       { worker: 'worker-1', processed: 100, at: new Date().toISOString() },
       { ttl: 60_000 },
     );
-    const stored = await report.get();
-    console.log(`report stored under "${report.key}" for ${await report.ttl()} s:`, stored);
+    console.log(`stored under "${report.key}" for ${await report.ttl()} s:`, await report.get());
 
-    // The worker pattern: pop jobs in batches, record each batch in one pipeline.
-    const namespace = `demo:worker:${Date.now()}`;
+    next('Queue worker: batches of jobs (one BLMPOP each), each batch recorded in one pipeline');
+    const namespace = `${run}:worker`;
     await seedJobs(Main, namespace, 300);
-    const started = Date.now();
+    const workerStarted = Date.now();
     const done = await runWorker(Main, { namespace, batchSize: 50, idleMs: 100 });
     console.log(
-      `worker: ${done.processed} jobs (${done.followUps} follow-ups) in ${done.batches} batches, ` +
-        `one BLMPOP and one pipeline each, ${Date.now() - started} ms; per type:`,
+      `${done.processed} jobs (${done.followUps} follow-ups) in ${done.batches} batches, ` +
+        `${Date.now() - workerStarted} ms; per type:`,
       done.perType,
     );
 
-    // At-least-once delivery: a ReliableQueue worker; the failing email ends in the dead letters.
-    const emails = await sendEmails(Main, `demo:emails:${Date.now()}`, 20);
+    next('ReliableQueue: at-least-once emails, retries with backoff, a dead letter');
+    const emails = await sendEmails(Main, `${run}:emails`, 20);
     console.log(
-      `reliable queue: ${emails.sent} emails sent, ${emails.failures} failed deliveries, ` +
-        'dead letters:',
+      `${emails.sent} emails sent, ${emails.failures} failed deliveries, dead letters:`,
       emails.dead,
     );
 
-    // A rate limit (5 a second and 20 a minute, together) and two slots shared by six jobs.
-    const limited = await burst(Main, `demo:user:${Date.now()}`);
+    next('RateLimiter: 5 a second and 20 a minute, checked together');
+    const limited = await burst(Main, `${run}:user`);
     console.log(
-      `rate limit: ${limited.allowed} of 8 let through, ${limited.denied} told to retry after ` +
+      `${limited.allowed} of 8 let through, ${limited.denied} told to retry after ` +
         `${limited.retryAfter} ms; wait() got the next one after ${limited.waitedMs} ms`,
     );
-    const shared = await jobs(Main, `demo:gpu:${Date.now()}`, 6);
+
+    next('Semaphore: six jobs share two slots, in arrival order');
+    const shared = await jobs(Main, `${run}:gpu`, 6);
     console.log(
-      `semaphore: 6 jobs on 2 slots, at most ${shared.peak} at once, in the order ` +
-        `${shared.order.join(', ')}, fences ${shared.fences.join(', ')}`,
+      `at most ${shared.peak} at once, in the order ${shared.order.join(', ')}, ` +
+        `fences ${shared.fences.join(', ')}`,
     );
   } finally {
+    if (!server) {
+      const removed = await cleanUp(Main, run).catch(() => 0);
+      console.log(`\ncleaned up: ${removed} keys of this run deleted from the server`);
+    }
     await Main.close();
     await Connection.closeDsnConnections();
     await server?.stop();
   }
-  console.log('done');
+  console.log(`\ndone in ${((Date.now() - started) / 1000).toFixed(1)} s. Next steps:`);
+  console.log('  npm test                          the whole suite against servers it spawns');
+  console.log('  node build-demo/examples/<name>.js one example on its own (see examples/)');
+  console.log('  docs/getting-started.md           models, connections, batches, errors');
 }
 
 main().catch((error: unknown) => {
