@@ -60,6 +60,7 @@ export {
   type CacheScanOptions,
   type CacheClearOptions,
   type CacheStats,
+  type CacheProgress,
 } from './models/cache/index.js';
 export { Lock, type LockOptions } from './models/lock/lock.js';
 export { ReliableQueue, type QueueStats } from './models/reliable-queue/reliable-queue.js';

@@ -121,7 +121,17 @@ function tlsPing(port: number, ca: string): Promise<string> {
 /** Spawns a throwaway redis-server on a free loopback port, in a temp dir, and waits for PING. */
 export async function startServer(options: StartOptions = {}): Promise<RedisServer> {
   requireRedisServer();
-  const port = options.port ?? (await freePort());
+  if (options.port === undefined) {
+    // Another process may take the free port before the server binds it: try new ports.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await startServer({ ...options, port: await freePort() });
+      } catch (error) {
+        if (attempt >= 3 || !String(error).includes('exited at start')) throw error;
+      }
+    }
+  }
+  const port = options.port;
   const dir = mkdtempSync(join(tmpdir(), 'redisext-test-'));
   dirs.add(dir);
   const log = join(dir, 'redis.log');

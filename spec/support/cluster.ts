@@ -66,21 +66,29 @@ async function assignAndMeet(masters: RedisServer[], others: RedisServer[]): Pro
 
 async function spawnCluster(nodeTimeout = 2000, extra: string[] = []): Promise<RedisServer> {
   const { freePort } = await import('../../tools/redis-server.js');
-  const port = await freePort();
-  return spawnServer(
-    [
-      '--cluster-enabled',
-      'yes',
-      '--cluster-port',
-      String(port + 10000),
-      '--cluster-config-file',
-      `nodes-${port}.conf`,
-      '--cluster-node-timeout',
-      String(nodeTimeout),
-      ...extra,
-    ],
-    { port },
-  );
+  // Another process may take the port (or its cluster bus port, +10000) between the check and
+  // the start: try again on new ports.
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    try {
+      return await spawnServer(
+        [
+          '--cluster-enabled',
+          'yes',
+          '--cluster-port',
+          String(port + 10000),
+          '--cluster-config-file',
+          `nodes-${port}.conf`,
+          '--cluster-node-timeout',
+          String(nodeTimeout),
+          ...extra,
+        ],
+        { port },
+      );
+    } catch (error) {
+      if (attempt >= 3 || !String(error).includes('exited at start')) throw error;
+    }
+  }
 }
 
 /** A cluster of three masters, each with one replica: see {@link clusterWithReplicas}. */

@@ -7,7 +7,7 @@ import { getOrSet, type EntryHandle, type StoredReply } from './get-or-set.js';
 import { clearAll, listIds, scanIds, type Walk } from './scan.js';
 import { counted, resetStatsOf, statsOf, tallyOf, type Tally } from './stats.js';
 import { ttlArg } from './ttl.js';
-import { flagOption, kindOf, optionsArg } from '../args.js';
+import { flagOption, kindOf, optionsArg, signalOption } from '../args.js';
 import { ArgumentError } from '../../core/errors.js';
 import type {
   CacheClearOptions,
@@ -24,11 +24,14 @@ const LOCK_TTL = 10_000;
 const SET_OPTIONS = { call: 'set(id, value, options)', known: ['ttl', 'ifAbsent'], number: 'ttl' };
 const GET_OR_SET_OPTIONS = {
   call: 'getOrSet(id, compute, options)',
-  known: ['ttl', 'lockTtl'],
+  known: ['ttl', 'lockTtl', 'signal'],
   number: 'ttl',
 };
-const SCAN_OPTIONS = { known: ['match', 'count'], number: 'count' };
-const CLEAR_OPTIONS = { call: 'clear(options)', known: ['count', 'wholeDatabase'] };
+const SCAN_OPTIONS = { known: ['match', 'count', 'signal', 'onProgress'], number: 'count' };
+const CLEAR_OPTIONS = {
+  call: 'clear(options)',
+  known: ['count', 'wholeDatabase', 'signal', 'onProgress'],
+};
 
 /**
  * A cache: one Redis string per entry, each with its own time to live. A cache is a
@@ -182,7 +185,7 @@ export class Cache<T = string> extends Namespace {
     this.direct('clear()'); // synchronously: a batch gets an error, not a rejection
     const given = optionsArg(options, CLEAR_OPTIONS, this.errorContext);
     const wholeDatabase = flagOption(given.wholeDatabase, 'wholeDatabase', this.errorContext);
-    return clearAll(this.#walk(), { count: given.count, wholeDatabase }) as DirectOnly<number>;
+    return clearAll(this.#walk(), { ...given, wholeDatabase }) as DirectOnly<number>;
   }
 
   /**
@@ -201,14 +204,19 @@ export class Cache<T = string> extends Namespace {
    *
    * When `compute` throws (or returns a value the serializer refuses), the marker is freed and
    * the waiters woken, the error propagates to this caller, and a waiter computes in turn.
-   * Counts a hit or (when this caller computes) a miss.
+   * Counts a hit or (when this caller computes) a miss. `signal` ends this caller's wait (it
+   * rejects with the signal's reason) and is handed to `compute`.
    *
    * @returns the value as stored: a computed value comes back through the serializer, the same
    * as other callers and `get()` get it.
    * @throws {@link KeyError}, {@link ArgumentError} (a bad id, `ttl` or `lockTtl`) and
    * {@link ConfigError} (in a batch) at once, before anything is sent.
    */
-  getOrSet(id: CacheId, compute: () => T | Promise<T>, options?: GetOrSetOptions): DirectOnly<T> {
+  getOrSet(
+    id: CacheId,
+    compute: (signal?: AbortSignal) => T | Promise<T>,
+    options?: GetOrSetOptions,
+  ): DirectOnly<T> {
     this.direct('getOrSet()'); // synchronously: a batch gets an error, not a rejection
     const entry = this.member(id);
     if (typeof compute !== 'function') {
@@ -222,6 +230,7 @@ export class Cache<T = string> extends Namespace {
       ttl: ttlArg(given.ttl, this.#classTtl, entry.errorContext) ?? '',
       lockTtl: entry.msArg(given.lockTtl === undefined ? LOCK_TTL : given.lockTtl, 'lockTtl'),
       tally: this.#tally(),
+      signal: signalOption(given.signal, GET_OR_SET_OPTIONS.call, entry.errorContext),
     };
     return getOrSet(entry.#lent(), compute, args) as DirectOnly<T>;
   }

@@ -45,7 +45,12 @@ export interface GetOrSetArgs {
   readonly lockTtl: string;
   /** The counters a hit or a miss goes to. */
   readonly tally: Tally;
+  /** Stops this caller's waits; handed to `compute`. */
+  readonly signal?: AbortSignal;
 }
+
+/** What computes a missing value; it gets the caller's signal, if any. */
+export type Compute<T> = (signal?: AbortSignal) => T | Promise<T>;
 
 type Fetched =
   { state: 'hit'; raw: StoredReply } | { state: 'claimed' } | { state: 'busy'; pttl: number };
@@ -89,9 +94,11 @@ function fetched(reply: unknown): Fetched {
  */
 export async function getOrSet<T>(
   entry: EntryHandle<T>,
-  compute: () => T | Promise<T>,
+  compute: Compute<T>,
   args: GetOrSetArgs,
 ): Promise<T> {
+  const { signal } = args;
+  signal?.throwIfAborted();
   const cached = await entry.now(entry.read(['GET', entry.key], rawOrNull));
   if (cached !== null) {
     args.tally.hits += 1;
@@ -115,21 +122,35 @@ export async function getOrSet<T>(
       args.tally.misses += 1;
       return computeAndStore(entry, compute, keys, token, args);
     }
-    await waitFor(entry, keys[2], state.pttl);
+    await abortable(waitFor(entry, keys[2], state.pttl), signal);
   }
+}
+
+/**
+ * `wait` (shared with this process's other waiters of the entry), or the signal's reason as
+ * soon as it aborts: the shared wait goes on for the others.
+ */
+function abortable<R>(wait: Promise<R>, signal: AbortSignal | undefined): Promise<R> {
+  if (signal === undefined) return wait;
+  signal.throwIfAborted();
+  return new Promise<R>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    wait.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 /** The winner's part: compute, then store and wake, or free the marker and wake. */
 async function computeAndStore<T>(
   entry: EntryHandle<T>,
-  compute: () => T | Promise<T>,
+  compute: Compute<T>,
   keys: readonly [string, string, string],
   token: string,
   args: GetOrSetArgs,
 ): Promise<T> {
   let encoded: RedisArg;
   try {
-    encoded = entry.encode(await compute());
+    encoded = entry.encode(await compute(args.signal));
   } catch (error) {
     // The marker would expire anyway: a failure to free it must not hide compute's error.
     await entry

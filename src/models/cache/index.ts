@@ -8,6 +8,7 @@ export { Cache } from './cache.js';
 export type {
   CacheClearOptions,
   CacheId,
+  CacheProgress,
   CacheScanOptions,
   CacheSetOptions,
   CacheStats,

@@ -1,8 +1,8 @@
 import { ArgumentError, type ErrorContext } from '../../core/errors.js';
 import type { Topology } from '../../transport/topology.js';
-import { countArg, kindOf } from '../args.js';
+import { countArg, kindOf, signalOption } from '../args.js';
 import { matchArg } from '../collection.js';
-import type { CacheClearOptions, CacheScanOptions } from './types.js';
+import type { CacheClearOptions, CacheProgress, CacheScanOptions } from './types.js';
 
 /**
  * `Cache.keys`, `Cache.scan` and `Cache.clear`: walks over the keys of a cache's namespace with
@@ -30,6 +30,45 @@ export interface Walk {
   readonly context: ErrorContext;
 }
 
+/** What a walk is told to do between pages: stop (`signal`), report (`onProgress`). */
+interface Steering {
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (progress: CacheProgress) => void;
+}
+
+/** The `signal` and `onProgress` options, checked. */
+function steeringOf(options: Steering, call: string, context: ErrorContext): Steering {
+  const { onProgress } = options;
+  if (onProgress !== undefined && typeof onProgress !== 'function') {
+    throw new ArgumentError(
+      `${call}: onProgress must be a function, got ${kindOf(onProgress)}`,
+      context,
+    );
+  }
+  return { signal: signalOption(options.signal, call, context), onProgress };
+}
+
+/**
+ * The pages of `found`, the signal checked before the first and after each; `counted(page)`
+ * tells how many keys a page adds to the progress (after the caller used it).
+ */
+async function* steered(
+  found: AsyncGenerator<string[], void, undefined>,
+  { signal, onProgress }: Steering,
+  use: (page: string[]) => Promise<number> | number,
+): AsyncGenerator<string[], void, undefined> {
+  const progress = { pages: 0, keys: 0 };
+  signal?.throwIfAborted();
+  for await (const page of found) {
+    signal?.throwIfAborted();
+    yield page;
+    progress.pages += 1;
+    progress.keys += await use(page);
+    onProgress?.({ ...progress });
+    signal?.throwIfAborted();
+  }
+}
+
 /** The namespace's keys matching `options.match`, a SCAN page at a time; options checked now. */
 function pages(walk: Walk, options: CacheScanOptions): AsyncGenerator<string[], void, undefined> {
   const match = options.match === undefined ? '*' : options.match;
@@ -53,8 +92,10 @@ function pages(walk: Walk, options: CacheScanOptions): AsyncGenerator<string[], 
 export function scanIds(
   walk: Walk,
   options: CacheScanOptions,
+  call = 'scan(options)',
 ): AsyncGenerator<string, void, undefined> {
-  const found = pages(walk, options);
+  const steering = steeringOf(options, call, walk.context);
+  const found = steered(pages(walk, options), steering, (page) => page.length);
   return (async function* () {
     for await (const keys of found) for (const key of keys) yield walk.idOf(key);
   })();
@@ -62,7 +103,7 @@ export function scanIds(
 
 /** The ids of the entries, each once. */
 export function listIds(walk: Walk, options: CacheScanOptions): Promise<string[]> {
-  const found = scanIds(walk, options);
+  const found = scanIds(walk, options, 'keys(options)');
   return (async () => {
     const ids = new Set<string>();
     for await (const id of found) ids.add(id);
@@ -92,10 +133,15 @@ export function clearAll(walk: Walk, options: CacheClearOptions): Promise<number
       walk.context,
     );
   }
-  const found = pages(walk, { count: options.count });
+  const steering = steeringOf(options, 'clear(options)', walk.context);
+  let removed = 0;
+  const found = steered(pages(walk, { count: options.count }), steering, async (keys) => {
+    const unlinked = await walk.router.unlink(keys);
+    removed += unlinked;
+    return unlinked;
+  });
   return (async () => {
-    let removed = 0;
-    for await (const keys of found) removed += await walk.router.unlink(keys);
+    for await (const page of found) void page; // each page is removed by `steered`'s `use`
     return removed;
   })();
 }

@@ -23,6 +23,20 @@ export interface GetOrSetOptions {
    * `compute` takes; if it runs out, another caller may compute too.
    */
   lockTtl?: number;
+  /**
+   * Stops this caller's wait for another caller's computation: the call rejects with the
+   * signal's `reason` (the other callers go on waiting). Also handed to `compute`, which should
+   * stop when it aborts; a value it still returns is stored.
+   */
+  signal?: AbortSignal;
+}
+
+/** How far a walk over a cache has got, told to `onProgress` after each `SCAN` page. */
+export interface CacheProgress {
+  /** `SCAN` pages done. */
+  pages: number;
+  /** Keys found so far (`keys()`, `scan()`; a key may count twice, as `SCAN` may return it twice), or removed so far (`clear()`). */
+  keys: number;
 }
 
 /** Options of {@link Cache.keys} and {@link Cache.scan}. */
@@ -37,6 +51,10 @@ export interface CacheScanOptions {
    * whole database, not only this cache: a large count means fewer round trips.
    */
   count?: number;
+  /** Stops the walk between two pages: the call (or the iteration) rejects with the signal's `reason`. */
+  signal?: AbortSignal;
+  /** Told after each `SCAN` page how far the walk has got. What it throws ends the walk. */
+  onProgress?: (progress: CacheProgress) => void;
 }
 
 /** Options of {@link Cache.clear}. */
@@ -50,6 +68,13 @@ export interface CacheClearOptions {
    * `clear()` removes only its own entries.
    */
   wholeDatabase?: boolean;
+  /**
+   * Stops the removal between two pages: the call rejects with the signal's `reason` (the keys
+   * already removed stay removed).
+   */
+  signal?: AbortSignal;
+  /** Told after each page removed how far it has got. What it throws ends the removal. */
+  onProgress?: (progress: CacheProgress) => void;
 }
 
 /** Hit and miss counts of a cache, in this process. */
