@@ -7,9 +7,8 @@
  *
  *   npm run build:test && node build/examples/batches.js
  */
-import { pathToFileURL } from 'node:url';
 import { Connection, Counter, Map, serializer } from '../src/index.js';
-import { startServer } from '../tools/redis-server.js';
+import { runExample } from './run-example.js';
 
 /** What the run showed. */
 export interface BatchesReport {
@@ -89,23 +88,4 @@ export async function batches(
   };
 }
 
-async function main(): Promise<void> {
-  const server = process.env.REDIS_URL ? undefined : await startServer();
-  const url = process.env.REDIS_URL ?? server!.url;
-  class Main extends Connection {
-    static override MASTER = url;
-  }
-  try {
-    console.log(await batches(Main, `example:batches:${Date.now()}`));
-  } finally {
-    await Main.close();
-    await server?.stop();
-  }
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch((error: unknown) => {
-    console.error(error);
-    process.exitCode = 1;
-  });
-}
+runExample(import.meta.url, (main) => batches(main, `example:batches:${Date.now()}`));

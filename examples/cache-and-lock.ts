@@ -8,9 +8,8 @@
  *   npm run build:test && node build/examples/cache-and-lock.js
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { pathToFileURL } from 'node:url';
 import { Cache, Connection, Lock, serializer } from '../src/index.js';
-import { startServer } from '../tools/redis-server.js';
+import { runExample } from './run-example.js';
 
 /** What the run showed. */
 export interface CacheLockReport {
@@ -90,23 +89,4 @@ export async function cacheAndLock(
   return { computed, values, ran, peak, fences, refused };
 }
 
-async function main(): Promise<void> {
-  const server = process.env.REDIS_URL ? undefined : await startServer();
-  const url = process.env.REDIS_URL ?? server!.url;
-  class Main extends Connection {
-    static override MASTER = url;
-  }
-  try {
-    console.log(await cacheAndLock(Main, `example:${Date.now()}`));
-  } finally {
-    await Main.close();
-    await server?.stop();
-  }
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch((error: unknown) => {
-    console.error(error);
-    process.exitCode = 1;
-  });
-}
+runExample(import.meta.url, (main) => cacheAndLock(main, `example:${Date.now()}`));

@@ -8,9 +8,8 @@
  *   npm run build:test && node build/examples/limits-and-slots.js
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { pathToFileURL } from 'node:url';
 import { Connection, RateLimiter, Semaphore } from '../src/index.js';
-import { startServer } from '../tools/redis-server.js';
+import { runExample } from './run-example.js';
 
 /** What the rate-limited burst did. */
 export interface LimitReport {
@@ -103,24 +102,7 @@ export async function jobs(
   return { peak, order, fences };
 }
 
-async function main(): Promise<void> {
-  const server = process.env.REDIS_URL ? undefined : await startServer();
-  const url = process.env.REDIS_URL ?? server!.url;
-  class Main extends Connection {
-    static override MASTER = url;
-  }
-  try {
-    console.log(await burst(Main, `user:${Date.now()}`));
-    console.log(await jobs(Main, `gpu:${Date.now()}`));
-  } finally {
-    await Main.close();
-    await server?.stop();
-  }
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch((error: unknown) => {
-    console.error(error);
-    process.exitCode = 1;
-  });
-}
+runExample(import.meta.url, async (main) => ({
+  burst: await burst(main, `user:${Date.now()}`),
+  jobs: await jobs(main, `gpu:${Date.now()}`),
+}));

@@ -6,9 +6,8 @@
  *
  *   npm run build:test && node build/examples/reliable-emails.js
  */
-import { pathToFileURL } from 'node:url';
 import { Connection, ReliableQueue, serializer, type QueueStats } from '../src/index.js';
-import { startServer } from '../tools/redis-server.js';
+import { runExample } from './run-example.js';
 
 /** An email to send. */
 export interface Email {
@@ -81,23 +80,4 @@ export async function sendEmails(
   return { sent: sent.size, failures, dead, stats: await queue.stats() };
 }
 
-async function main(): Promise<void> {
-  const server = process.env.REDIS_URL ? undefined : await startServer();
-  const url = process.env.REDIS_URL ?? server!.url;
-  class Main extends Connection {
-    static override MASTER = url;
-  }
-  try {
-    console.log(await sendEmails(Main, `example:emails:${Date.now()}`));
-  } finally {
-    await Main.close();
-    await server?.stop();
-  }
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch((error: unknown) => {
-    console.error(error);
-    process.exitCode = 1;
-  });
-}
+runExample(import.meta.url, (main) => sendEmails(main, `example:emails:${Date.now()}`));

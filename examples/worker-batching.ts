@@ -6,9 +6,8 @@
  *
  *   npm run build:test && node build/examples/worker-batching.js
  */
-import { pathToFileURL } from 'node:url';
 import { Connection, Counter, HashMap, Queue, serializer } from '../src/index.js';
-import { startServer } from '../tools/redis-server.js';
+import { runExample } from './run-example.js';
 
 /** A unit of work. */
 export interface Job {
@@ -117,26 +116,8 @@ export async function seedJobs(
   await new Jobs().push(...jobs);
 }
 
-async function main(): Promise<void> {
-  const server = process.env.REDIS_URL ? undefined : await startServer();
-  const url = process.env.REDIS_URL ?? server!.url;
-  class Main extends Connection {
-    static override MASTER = url;
-  }
-  try {
-    const namespace = `example:${Date.now()}`;
-    await seedJobs(Main, namespace, 300);
-    const report = await runWorker(Main, { namespace, batchSize: 50 });
-    console.log(report);
-  } finally {
-    await Main.close();
-    await server?.stop();
-  }
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch((error: unknown) => {
-    console.error(error);
-    process.exitCode = 1;
-  });
-}
+runExample(import.meta.url, async (main) => {
+  const namespace = `example:${Date.now()}`;
+  await seedJobs(main, namespace, 300);
+  return runWorker(main, { namespace, batchSize: 50 });
+});
