@@ -27,7 +27,7 @@ export interface LimitReport {
 export interface SlotReport {
   /** The most jobs that held a slot at once. */
   peak: number;
-  /** Jobs in the order they got a slot (they asked in the order 0, 1, 2...). */
+  /** Jobs in the order they got a slot (they asked in the order 0, 1, 2...; 0 and 1 at once). */
   order: number[];
   /** The fencing token of each job's lease, in the order they got a slot. */
   fences: number[];
@@ -81,6 +81,10 @@ export async function jobs(
   let peak = 0;
   const order: number[] = [];
   const fences: number[] = [];
+  // The first two jobs get the slots at once and keep them until every other job is queued, so
+  // the queue's order is the order the jobs asked in.
+  let open!: () => void;
+  const gate = new Promise<void>((resolve) => (open = resolve));
   const job = (n: number) =>
     slots.using(
       async (signal, lease) => {
@@ -88,7 +92,8 @@ export async function jobs(
         fences.push(lease.fence);
         running += 1;
         peak = Math.max(peak, running);
-        await sleep(30, undefined, { signal }); // the work; `signal` aborts if the lease is lost
+        await gate;
+        await sleep(10, undefined, { signal }); // the work; `signal` aborts if the lease is lost
         running -= 1;
       },
       { wait: 10_000 },
@@ -96,8 +101,10 @@ export async function jobs(
   const all: Array<Promise<void>> = [];
   for (let n = 0; n < count; n++) {
     all.push(job(n));
-    await sleep(2); // ask in a known order
+    // Ask in a known order: the next job asks once this one holds a slot or waits in the queue.
+    while (order.length + (await slots.waiting()) < n + 1) await sleep(1);
   }
+  open();
   await Promise.all(all);
   return { peak, order, fences };
 }
