@@ -119,10 +119,18 @@ export const SEM_INFO = [
   { id: 'sem-keys-100', title: 'Semaphore acquire + release, 100 in flight, one semaphore each' },
 ] as const;
 
-/** Uncontended pairs: 100 in flight on one semaphore of 100 permits. */
-export function semaphorePairs(env: CoordinationEnv): Workload {
+/**
+ * Uncontended acquire + release pairs, 100 in flight: `name` is one semaphore's, or each
+ * worker's own; `permits` never less than the callers of one semaphore.
+ */
+function pairs(
+  env: CoordinationEnv,
+  info: (typeof SEM_INFO)[number],
+  name: string | ((worker: number) => string),
+  permits: number,
+): Workload {
   return {
-    ...SEM_INFO[0],
+    ...info,
     unit: 'acquire+release pair',
     concurrency: 100,
     perOp: 1,
@@ -131,26 +139,19 @@ export function semaphorePairs(env: CoordinationEnv): Workload {
       contenders(env).map((c) => ({
         id: c.id,
         label: c.label,
-        sample: holding(env, c, 'sem', 100, 0),
+        sample: holding(env, c, name, permits, 0),
       })),
   };
 }
 
+/** Uncontended pairs: 100 in flight on one semaphore of 100 permits. */
+export function semaphorePairs(env: CoordinationEnv): Workload {
+  return pairs(env, SEM_INFO[0], 'sem', 100);
+}
+
 /** Uncontended pairs on many keys: 100 in flight, each worker on a semaphore of its own. */
 export function semaphorePairsOnKeys(env: CoordinationEnv): Workload {
-  return {
-    ...SEM_INFO[2],
-    unit: 'acquire+release pair',
-    concurrency: 100,
-    perOp: 1,
-    usesServer: true,
-    subjects: () =>
-      contenders(env).map((c) => ({
-        id: c.id,
-        label: c.label,
-        sample: holding(env, c, (worker) => `sem-keys:${worker}`, 5, 0),
-      })),
-  };
+  return pairs(env, SEM_INFO[2], (worker) => `sem-keys:${worker}`, 5);
 }
 
 /** The p99 waits of the contended workload, per subject label, one per sample. */

@@ -40,19 +40,28 @@ export function fallback(
 }
 
 /**
- * `pending` (a direct take or peek) under the policy: with `'deny'` or `'allow'`, an
- * unavailable Redis gives the {@link fallback} answer instead of the rejection.
+ * `pending` under the policy: with `'deny'` or `'allow'`, an unavailable Redis gives
+ * `answer(allowed, error)` instead of the rejection; other errors, and `'throw'`, pass through.
  */
-export function guarded(
+function underPolicy<R>(
   settings: LimiterSettings,
-  pending: Promise<RateLimitResult>,
-): Promise<RateLimitResult> {
+  pending: Promise<R>,
+  answer: (allowed: boolean, error: RedisextError) => R,
+): Promise<R> {
   const policy = settings.onError;
   if (policy === 'throw') return pending;
   return pending.catch((error: unknown) => {
     if (!unavailable(error)) throw error;
-    return fallback(settings, policy === 'allow', error);
+    return answer(policy === 'allow', error);
   });
+}
+
+/** A direct take or peek under the policy: the {@link fallback} answer when Redis is unavailable. */
+export function guarded(
+  settings: LimiterSettings,
+  pending: Promise<RateLimitResult>,
+): Promise<RateLimitResult> {
+  return underPolicy(settings, pending, (allowed, error) => fallback(settings, allowed, error));
 }
 
 /** A direct `wait` under the policy: an unavailable Redis gives false (`'deny'`) or true (`'allow'`). */
@@ -60,10 +69,5 @@ export function guardedWait(
   settings: LimiterSettings,
   pending: Promise<boolean>,
 ): Promise<boolean> {
-  const policy = settings.onError;
-  if (policy === 'throw') return pending;
-  return pending.catch((error: unknown) => {
-    if (!unavailable(error)) throw error;
-    return policy === 'allow';
-  });
+  return underPolicy(settings, pending, (allowed) => allowed);
 }
