@@ -1,3 +1,5 @@
+import { runnerOf } from '../../src/core/merged-script.js';
+import { Script } from '../../src/core/script.js';
 import { expect } from 'chai';
 import type { Plugin } from 'esbuild';
 import { createHash } from 'node:crypto';
@@ -43,6 +45,11 @@ const USED: ScriptName[] = ['lock-acquire-3', 'lock-release-3', 'cache-fetch-3',
 /** SHA1 of a script's source, computed here rather than taken from the package. */
 function sha(name: ScriptName): string {
   return createHash('sha1').update(LUA[name]).digest('hex');
+}
+
+/** SHA1 of the runner that runs calls of one script issued together (a concurrent getOrSet). */
+function runnerSha(name: ScriptName): string {
+  return runnerOf([Script.of(name)]).sha;
 }
 
 /** SCRIPT EXISTS of the given scripts: 1 when the server holds it, 0 when not. */
@@ -110,8 +117,11 @@ describe('an esbuild bundle of a program using Lock and Cache', function () {
       expect(run.code, run.stderr).to.equal(0);
       expect(JSON.parse(run.stdout) as BundleAppResult).to.deep.equal(EXPECTED);
 
-      // The server ran the scripts the bundle sent it, and holds what the program stored.
-      expect(await scriptsHeld(server, USED)).to.deep.equal(USED.map(() => 1));
+      // The server ran the scripts the bundle sent it (alone, or calls issued together as one
+      // runner call: core/merged-script.ts), and holds what the program stored.
+      const alone = await scriptsHeld(server, USED);
+      const merged = (await raw(server, 'SCRIPT', 'EXISTS', ...USED.map(runnerSha))) as unknown[];
+      expect(alone.map((held, i) => held || Number(merged[i]))).to.deep.equal(USED.map(() => 1));
       expect(await raw(server, 'GET', 'bundle-app:answers:deep-thought')).to.equal(
         '{"n":42,"by":"compute"}',
       );

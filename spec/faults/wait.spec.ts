@@ -8,13 +8,12 @@ import {
   type Connection,
 } from '../../src/index.js';
 import type { RedisServer } from '../../tools/redis-server.js';
-import { closeAll, connectionTo, raw, rejects, uniq } from '../support/helpers.js';
+import { closeAll, commandCalls, connectionTo, raw, rejects, uniq } from '../support/helpers.js';
 import { replicated, standalone } from '../support/topology.js';
 
 /** How many WAIT commands a server has run so far. */
-async function waits(server: RedisServer): Promise<number> {
-  const stats = String(await raw(server, 'INFO', 'commandstats'));
-  return Number(/cmdstat_wait:calls=(\d+)/.exec(stats)?.[1] ?? 0);
+function waits(server: RedisServer): Promise<number> {
+  return commandCalls(server, 'wait');
 }
 
 /**

@@ -62,6 +62,19 @@ export async function raw(server: RedisServer, ...args: string[]): Promise<unkno
   return (await inspector(server)).sendCommand(args);
 }
 
+/**
+ * How many times a server ran the named commands (lowercase, summed) since it started or its
+ * `CONFIG RESETSTAT` (INFO commandstats).
+ */
+export async function commandCalls(server: RedisServer, ...names: string[]): Promise<number> {
+  const stats = String(await raw(server, 'INFO', 'commandstats'));
+  let calls = 0;
+  for (const name of names) {
+    calls += Number(new RegExp(`cmdstat_${name}:calls=(\\d+)`).exec(stats)?.[1] ?? 0);
+  }
+  return calls;
+}
+
 /** How many connections with this client name the server has. */
 export async function clientsNamed(server: RedisServer, name: string): Promise<number> {
   const list = String(await raw(server, 'CLIENT', 'LIST'));

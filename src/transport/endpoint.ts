@@ -14,6 +14,7 @@ import { Watchdog } from './watchdog.js';
 import { boundedWait, gaveUp } from './bounded-wait.js';
 import { DedicatedConnections } from './dedicated.js';
 import { Lanes } from './lanes.js';
+import { Merger } from './merger.js';
 import { debug, errorLabel } from './debug.js';
 
 export type { BlockingEndpoint, RedisClient } from './blocking-endpoint.js';
@@ -41,6 +42,8 @@ export class Endpoint implements BlockingEndpoint {
   readonly #watchdog: Watchdog<RedisClient>;
   /** Connections for blocking commands and WATCH, kept so a loop of pops does not reconnect. */
   readonly #dedicated = new DedicatedConnections<RedisClient>();
+  /** Per lane: the script calls held until the end of the tick, to go as one (see `Merger`). */
+  readonly #mergers: Array<Merger<RedisClient> | undefined>;
   /** Commands already retried after a READONLY reply. */
   readonly #retried = new WeakSet<Command>();
   /** Until when this endpoint is skipped for reads (replicas only). */
@@ -54,6 +57,7 @@ export class Endpoint implements BlockingEndpoint {
   ) {
     this.#server = server;
     this.#lanes = new Lanes(server.lanes ?? options.lanes, (lane) => this.#open(lane));
+    this.#mergers = new Array<Merger<RedisClient> | undefined>(this.#lanes.count).fill(undefined);
     const limit = server.commandTimeout ?? options.commandTimeout;
     this.#watchdog = new Watchdog<RedisClient>(limit, (stalled) => {
       this.#dropReason = `the server sent nothing for ${limit} ms; connection dropped`;
@@ -107,12 +111,48 @@ export class Endpoint implements BlockingEndpoint {
     this.#dedicated.discard(client);
   }
 
-  /** Runs one command (on the lane of its key) and decodes its reply; errors come back typed. */
+  /**
+   * Runs one command (on the lane of its key) and decodes its reply; errors come back typed.
+   * Script calls issued in the same tick on one lane go as one call (see `Merger`); any other
+   * command sends them first, so the lane keeps the order commands were issued in.
+   */
   exec<R>(command: Command<R>): Promise<R> {
     if (!this.reuse) return this.use((fresh) => this.execOn(fresh, command));
-    const client = this.#lanes.clientFor(command.key);
-    if (client !== undefined) return this.execOn(client, command);
-    return this.#lanes.connectFor(command.key).then((fresh) => this.execOn(fresh, command));
+    const lanes = this.#lanes;
+    const lane = lanes.laneOf(command.key);
+    const client = lanes.clientAt(lane);
+    if (client === undefined) {
+      return lanes.connect(lane).then((fresh) => this.#send(lane, fresh, command));
+    }
+    return this.#send(lane, client, command);
+  }
+
+  /** Sends on a shared lane: a script call held to merge, or anything else after those held. */
+  #send<R>(lane: number, client: RedisClient, command: Command<R>): Promise<R> {
+    const script = command.script;
+    // A runner (no fixed key count) is never merged again.
+    if (script !== undefined && script.keys >= 0 && command.maps !== true) {
+      return (this.#mergers[lane] ??= this.#merger(lane)).add(command);
+    }
+    this.#mergers[lane]?.flush();
+    return this.execOn(client, command);
+  }
+
+  /** The merger of a lane: its calls go on the lane's client of the moment they are sent. */
+  #merger(lane: number): Merger<RedisClient> {
+    return new Merger<RedisClient>({
+      client: () => this.#lanes.clientAt(lane) ?? this.#lanes.connect(lane),
+      one: (client, command) => this.execOn(client, command),
+      runner: (client, args, script) => this.execOn(client, { args, write: true, script }),
+      settle: (client, command, reply) =>
+        reply instanceof Error ? this.#failed(client, command, reply) : finish(command, reply),
+      fail: (client, command, error) => this.#failed(client, command, error),
+    });
+  }
+
+  /** Sends the script calls held on every lane (before a batch or a close). */
+  #flushAll(): void {
+    for (const merger of this.#mergers) merger?.flush();
   }
 
   /** Runs one command on a given client (shared, per-command or dedicated). */
@@ -180,6 +220,7 @@ export class Endpoint implements BlockingEndpoint {
    * one that is closed when `fn` settles.
    */
   async use<T>(fn: (client: RedisClient) => Promise<T>): Promise<T> {
+    this.#flushAll();
     if (this.reuse) return fn(this.#lanes.clientFor(undefined) ?? (await this.client()));
     const client = await this.#open();
     this.#watchdog.watch(client);
@@ -289,6 +330,7 @@ export class Endpoint implements BlockingEndpoint {
    * `commandTimeout` ms), and every other one.
    */
   async close(): Promise<void> {
+    this.#flushAll();
     this.#dedicated.closeAll();
     const clients = await this.#lanes.connected();
     if (clients.length === 0) return;

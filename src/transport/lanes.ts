@@ -41,6 +41,11 @@ export class Lanes<C> {
     return this.#clients[this.count === 1 ? 0 : this.laneOf(key)];
   }
 
+  /** The connected client of a lane, if any. */
+  clientAt(lane: number): C | undefined {
+    return this.#clients[lane];
+  }
+
   /** The client of `key`'s lane, connecting it on first use. */
   connectFor(key: string | undefined): Promise<C> {
     return this.connect(this.laneOf(key));

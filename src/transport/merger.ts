@@ -1,0 +1,116 @@
+import type { Command, RedisArg } from '../core/command.js';
+import { MAX_MERGED, SCRIPTS, mergedCall } from '../core/merged-script.js';
+import type { Script } from '../core/script.js';
+
+/**
+ * What a {@link Merger} needs of its endpoint, for one lane (`C`: its client type).
+ *
+ * @internal
+ */
+export interface MergePort<C> {
+  /** The lane's client now, or its connect when it has none. */
+  client(): C | Promise<C>;
+  /** Sends one command as it is (a lone call: nothing to merge). */
+  one<R>(client: C, command: Command<R>): Promise<R>;
+  /** Sends a runner call (see core/merged-script.ts); resolves to its raw reply. */
+  runner(client: C, args: RedisArg[], script: Script): Promise<unknown>;
+  /** The result of one merged call from its element of the runner's reply (maybe an error). */
+  settle<R>(client: C, command: Command<R>, reply: unknown): R | Promise<R>;
+  /** The result of one merged call when the runner call as a whole failed. */
+  fail<R>(client: C, command: Command<R>, error: unknown): Promise<R>;
+}
+
+interface Held {
+  readonly command: Command;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/**
+ * Merges the script calls issued for one shared connection in the same tick into one runner
+ * call (core/merged-script.ts). A script call is held until the end of the tick
+ * (`process.nextTick`, after the promise reactions of the tick: the callers that resume
+ * together merge together); any other command for the connection sends the held calls first
+ * ({@link flush}), so the connection still sees every command in the order it was issued.
+ *
+ * @internal
+ */
+export class Merger<C> {
+  #held: Held[] = [];
+  /** The distinct scripts held (a runner call holds fewer than `SCRIPTS`). */
+  #scripts: Script[] = [];
+  #scheduled = false;
+  readonly #flushLater = (): void => {
+    this.#scheduled = false;
+    this.flush();
+  };
+
+  constructor(private readonly port: MergePort<C>) {}
+
+  /** Holds a script call (`command.script` set, a fixed key count) until the end of the tick. */
+  add<R>(command: Command<R>): Promise<R> {
+    const script = command.script!;
+    if (!this.#scripts.includes(script)) {
+      if (this.#scripts.length === SCRIPTS - 1) this.flush();
+      this.#scripts.push(script);
+    }
+    return new Promise<R>((resolve, reject) => {
+      this.#held.push({ command, resolve: resolve as (value: unknown) => void, reject });
+      if (this.#held.length >= MAX_MERGED) this.flush();
+      else if (!this.#scheduled) {
+        this.#scheduled = true;
+        process.nextTick(this.#flushLater);
+      }
+    });
+  }
+
+  /** Sends the calls held, if any: alone as they are, or several as one runner call. */
+  flush(): void {
+    const held = this.#held;
+    if (held.length === 0) return;
+    this.#held = [];
+    this.#scripts = [];
+    const client = this.port.client();
+    if (client instanceof Promise) {
+      client.then(
+        (ready) => this.#send(ready, held),
+        (error: unknown) => {
+          for (const waiting of held) waiting.reject(error);
+        },
+      );
+    } else {
+      this.#send(client, held);
+    }
+  }
+
+  #send(client: C, held: Held[]): void {
+    const port = this.port;
+    if (held.length === 1) {
+      const [only] = held;
+      port.one(client, only.command).then(only.resolve, only.reject);
+      return;
+    }
+    const { script, args } = mergedCall(held.map((waiting) => waiting.command));
+    port.runner(client, args, script).then(
+      (reply) => {
+        const replies = Array.isArray(reply) ? reply : [];
+        held.forEach((waiting, i) => {
+          try {
+            waiting.resolve(
+              i < replies.length
+                ? port.settle(client, waiting.command, replies[i])
+                : port.fail(client, waiting.command, new Error('the merged call has no reply')),
+            );
+          } catch (error) {
+            waiting.reject(error);
+          }
+        });
+      },
+      (error: unknown) => {
+        for (const waiting of held) {
+          port.fail(client, waiting.command, error).then(waiting.resolve, waiting.reject);
+        }
+      },
+    );
+  }
+}
