@@ -2,6 +2,7 @@ import { Connection } from '../connection/connection.js';
 import type { Topology } from '../transport/topology.js';
 import { ConfigError } from '../core/errors.js';
 import type { Serializer } from '../serializers/serializer.js';
+import { classCall, type DualClassDecorator } from '../serializers/decorators.js';
 import type { WaitOptions } from './durable.js';
 import type { BackoffOptions } from './reliable-queue/settings.js';
 import type { LimitOptions, OnError } from './rate-limiter/settings.js';
@@ -93,29 +94,46 @@ const FIELDS = {
 
 /**
  * Class decorator: the same configuration as the static fields, which it sets on the class.
- * Subclasses inherit it and may override any part, with either spelling.
+ * Subclasses inherit it and may override any part, with either spelling. On the same class the
+ * decorator wins over a static field, with `experimentalDecorators` as with standard decorators
+ * (where it sets the fields once the class's static fields are initialized).
  *
  * @example
  * ```ts
  * @model({ connection: Main, serializer: serializer.JSON, prefix: 'shop' })
  * class Carts extends HashMap<Cart> {}
  * ```
+ * @throws TypeError when used without options (`@model`) or on something other than a class.
  */
-export function model(options: ModelOptions): ClassDecorator {
-  return (target) => {
-    for (const [option, field] of Object.entries(FIELDS) as Array<
-      [keyof ModelOptions, keyof ModelStatics]
-    >) {
-      if (options[option] !== undefined) {
-        Object.defineProperty(target, field, {
-          value: options[option],
-          writable: true,
-          configurable: true,
-          enumerable: true,
-        });
-      }
-    }
+export function model(options: ModelOptions): DualClassDecorator {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError('@model is a decorator factory: write @model({ ... }) with the options');
+  }
+  return (target, context) => {
+    const standard = classCall('@model()', target, context);
+    // Standard decorators: the class decorator runs before the static fields are initialized,
+    // its initializers after them.
+    if (standard)
+      standard.addInitializer(function (this: unknown) {
+        configure(this as object, options);
+      });
+    else configure(target, options);
   };
+}
+
+function configure(target: object, options: ModelOptions): void {
+  for (const [option, field] of Object.entries(FIELDS) as Array<
+    [keyof ModelOptions, keyof ModelStatics]
+  >) {
+    if (options[option] !== undefined) {
+      Object.defineProperty(target, field, {
+        value: options[option],
+        writable: true,
+        configurable: true,
+        enumerable: true,
+      });
+    }
+  }
 }
 
 const routers = new WeakMap<object, Topology>();

@@ -1,5 +1,8 @@
-import { Expose, Transform, plainToInstance } from 'class-transformer';
+import { plainToInstance } from 'class-transformer';
 import { asText, SerializationFailure, type Serializer } from './serializer.js';
+import { adoptFields, classCall, storedFields, type DualClassDecorator } from './decorators.js';
+
+export { field, type DualClassDecorator, type DualFieldDecorator } from './decorators.js';
 
 /** A class whose instances the Typed serializer may store and revive. */
 export type TypedClass<T extends object = object> = new () => T;
@@ -17,77 +20,46 @@ const BUILTIN_TAGS = new Set(['Date', 'Map', 'Set', 'BigInt', 'Number', 'Object'
 
 const byClass = new WeakMap<object, Registration>();
 const byTag = new globalThis.Map<string, Registration>();
-/** Field names per class prototype, declared by {@link field}. */
-const fieldsOf = new WeakMap<object, string[]>();
-
-function ownFields(cls: TypedClass): string[] {
-  const names: string[] = [];
-  for (
-    let proto = cls.prototype as object | null;
-    proto && proto !== Object.prototype;
-    proto = Object.getPrototypeOf(proto) as object | null
-  ) {
-    for (const name of fieldsOf.get(proto) ?? []) if (!names.includes(name)) names.push(name);
-  }
-  return names;
-}
-
-/**
- * Marks a property as stored by the Typed serializer. Only decorated properties are written and
- * read back (class-transformer's `@Expose`, used with `excludeExtraneousValues`). Nested values
- * keep their types whatever the declaration says: they carry their own tags.
- *
- * @example
- * ```ts
- * @serializable('Order')
- * class Order {
- *   @field() id = '';
- *   @field() placed = new Date();
- *   @field() lines: OrderLine[] = [];
- *   cached?: string; // not stored
- * }
- * ```
- */
-export function field(): PropertyDecorator {
-  return (target: object, property: string | symbol) => {
-    if (typeof property !== 'string') throw new TypeError('@field() needs a string property name');
-    const list = fieldsOf.get(target) ?? [];
-    if (!list.includes(property)) list.push(property);
-    fieldsOf.set(target, list);
-    Expose()(target, property);
-    // The value arrives already revived (Date, Map, nested instance...): keep it as it is.
-    Transform(({ obj, key }) => (obj as Record<string, unknown>)[key], { toClassOnly: true })(
-      target,
-      property,
-    );
-  };
-}
 
 /**
  * Registers a class with the Typed serializer under a stable tag (default: the class name).
  * The tag is what is stored, so keep it when renaming the class. The class must be
- * constructible without arguments.
+ * constructible without arguments. Works with `experimentalDecorators` and with standard
+ * decorators.
  *
  * @example
  * ```ts
  * @serializable('User')
  * class User { @field() name = ''; }
  * ```
+ * @throws TypeError when used without parentheses (`@serializable`), on something other than
+ * a class, or with a tag that is taken.
  */
-export function serializable(tag?: string): ClassDecorator {
-  return (target) => {
-    registerClass(target as unknown as TypedClass, tag);
+export function serializable(tag?: string): DualClassDecorator {
+  if (tag !== undefined && typeof tag !== 'string') {
+    throw new TypeError(
+      "@serializable is a decorator factory: write @serializable() or @serializable('Tag')",
+    );
+  }
+  return (target, context) => {
+    const standard = classCall('@serializable()', target, context);
+    register(target as unknown as TypedClass, tag ?? target.name, standard?.metadata);
   };
 }
 
 /** Registers a class with the Typed serializer; see {@link serializable}. */
 export function registerClass<T extends object>(cls: TypedClass<T>, tag: string = cls.name): void {
+  register(cls, tag);
+}
+
+function register(cls: TypedClass, tag: string, metadata?: object): void {
   if (!tag || BUILTIN_TAGS.has(tag)) throw new TypeError(`"${tag}" cannot be used as a type tag`);
   const existing = byTag.get(tag);
   if (existing && existing.cls !== cls) {
     throw new TypeError(`type tag "${tag}" is already registered for another class`);
   }
-  const registration = { tag, cls: cls as TypedClass };
+  const registration = { tag, cls };
+  adoptFields(cls, metadata);
   byTag.set(tag, registration);
   byClass.set(cls, registration);
 }
@@ -150,7 +122,7 @@ function pack(value: unknown, seen: Set<object>): unknown {
     }
     const fields: Record<string, unknown> = {};
     const source = value as Record<string, unknown>;
-    for (const name of ownFields(registration.cls)) {
+    for (const name of storedFields(registration.cls)) {
       if (source[name] !== undefined) fields[name] = pack(source[name], seen);
     }
     return tagged(registration.tag, fields);
