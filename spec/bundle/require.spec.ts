@@ -45,7 +45,7 @@ describe('require() of the package (CommonJS)', function () {
 
   it('a CommonJS program requires redisext by name and uses a model', async function () {
     if (!existsSync(join(REPO, 'dist', 'index.js'))) {
-      throw new Error('dist/ is missing: run `npm run build` (npm ci runs it) before this spec');
+      throw new Error('dist/ is missing: run `npm run build` (npm test runs it) before this spec');
     }
     const server = await standalone();
     dir = mkdtempSync(join(tmpdir(), 'redisext-cjs-'));
