@@ -14,6 +14,15 @@ export {
   type ResolvedOptions,
 } from './transport/options.js';
 export type { RedisClusterClient } from './transport/cluster.js';
+export type { ConnectionMetrics } from './transport/metrics.js';
+export {
+  traceKeys,
+  type BatchContext,
+  type ConnectionEvent,
+  type ModelEvent,
+  type OperationContext,
+  type OperationKind,
+} from './core/tracing.js';
 export type { SentinelConfig } from './transport/sentinel.js';
 export {
   model,
@@ -93,7 +102,14 @@ export type { BatchBuilder, PipelineOptions, WatchOptions } from './batch/run.js
 export { WatchSession } from './batch/watch-session.js';
 export { serializer } from './serializers/index.js';
 export type { Serializer, ValueOf } from './serializers/serializer.js';
-export { field, registerClass, serializable, type TypedClass } from './serializers/typed.js';
+export {
+  field,
+  registerClass,
+  serializable,
+  type DualClassDecorator,
+  type DualFieldDecorator,
+  type TypedClass,
+} from './serializers/typed.js';
 export {
   ArgumentError,
   type BatchFailure,

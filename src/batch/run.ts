@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { keyOf, type Command } from '../core/command.js';
 import { CommandError, ConfigError, WatchConflictError } from '../core/errors.js';
+import { batches, traceBatch } from '../core/tracing.js';
 import type { TransactionOutcome } from '../transport/batch-exec.js';
 import type { Endpoint, RedisClient } from '../transport/endpoint.js';
 import { replyCode } from '../transport/error-map.js';
@@ -65,7 +66,9 @@ export async function pipeline<T extends readonly Queued<unknown>[]>(
   const batch = new Batch(topology, name);
   const placeholders = placeholdersOf(batch, build(batch));
   if (batch.commands.length === 0) return pick(placeholders, []);
-  return pick(placeholders, await topology.pipeline(batch.commands, options));
+  const run = (): Promise<unknown[]> => topology.pipeline(batch.commands, options);
+  if (!batches.hasSubscribers) return pick(placeholders, await run());
+  return pick(placeholders, await traceBatch(name, 'pipeline', batch.commands, run));
 }
 
 /** @internal the body of `Connection.transaction`. */
@@ -78,7 +81,9 @@ export async function transaction<T extends readonly Queued<unknown>[]>(
   const placeholders = placeholdersOf(batch, build(batch));
   if (batch.commands.length === 0) return pick(placeholders, []);
   topology.checkSlots(keysOf(batch.commands), 'a transaction');
-  return pick(placeholders, await topology.transaction(batch.commands));
+  const run = (): Promise<unknown[]> => topology.transaction(batch.commands);
+  if (!batches.hasSubscribers) return pick(placeholders, await run());
+  return pick(placeholders, await traceBatch(name, 'transaction', batch.commands, run));
 }
 
 /** Error replies that mean "this cluster node does not serve the key now": nothing ran. */
@@ -144,12 +149,26 @@ async function attempt<T extends readonly Queued<unknown>[]>(
  * 100 ms and refreshes the slot map, for about 5 s. Redirections do not count as attempts (lost
  * races do); at most {@link MAX_REDIRECTS} are followed.
  */
-export async function watch<T extends readonly Queued<unknown>[]>(
+export function watch<T extends readonly Queued<unknown>[]>(
   topology: Topology,
   name: string,
   keys: readonly string[],
   body: (tx: WatchSession) => BatchBuilder<T> | Promise<BatchBuilder<T>>,
   options: WatchOptions = {},
+): Promise<BatchResults<T>> {
+  const run = (): Promise<BatchResults<T>> => watchLoop(topology, name, keys, body, options);
+  if (!batches.hasSubscribers) return run();
+  // The trace names the keys watched; the body's operations are traced one by one.
+  const watched = keys.map((key): Command => ({ args: ['WATCH', key], write: false, key }));
+  return traceBatch(name, 'watch', watched, run);
+}
+
+async function watchLoop<T extends readonly Queued<unknown>[]>(
+  topology: Topology,
+  name: string,
+  keys: readonly string[],
+  body: (tx: WatchSession) => BatchBuilder<T> | Promise<BatchBuilder<T>>,
+  options: WatchOptions,
 ): Promise<BatchResults<T>> {
   const attempts = options.attempts ?? 10;
   topology.checkSlots(keys, 'WATCH');

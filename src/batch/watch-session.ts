@@ -10,6 +10,8 @@ import type { Topology } from '../transport/topology.js';
 export class WatchSession implements Executor {
   /** Not a batch: operations run at once and return real promises. @internal */
   readonly queues = false;
+  /** Traces name its operations `'watch'`. */
+  readonly kind = 'watch';
 
   /** @internal */
   constructor(

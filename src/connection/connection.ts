@@ -7,6 +7,7 @@ import { ClusterRouter, type RedisClusterClient } from '../transport/cluster.js'
 import { Router } from '../transport/router.js';
 import { sentinelResolver, type SentinelConfig } from '../transport/sentinel.js';
 import type { Topology } from '../transport/topology.js';
+import type { ConnectionMetrics } from '../transport/metrics.js';
 import type { Batch, BatchResults, Queued } from '../batch/batch.js';
 import {
   pipeline,
@@ -77,6 +78,15 @@ export class Connection {
       routers.set(this, router);
     }
     return router;
+  }
+
+  /**
+   * Traffic counters of this Connection class since its first use, summed over its servers:
+   * commands sent, direct commands failed, connects, reconnects and watchdog drops. Readable
+   * without a tracer; see docs/observability.md.
+   */
+  static metrics(): ConnectionMetrics {
+    return this.router().metrics();
   }
 
   /** Where this Connection's data lives, printable (passwords hidden). */

@@ -16,4 +16,6 @@ export interface Executor {
    * to run in it (synchronously, with a ConfigError).
    */
   readonly queues: boolean;
+  /** `'watch'` for a `watch()` body's session (how traces name the operations it runs). */
+  readonly kind?: 'watch';
 }

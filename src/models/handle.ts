@@ -9,6 +9,7 @@ import { Raw } from '../serializers/raw.js';
 import type { Serializer } from '../serializers/serializer.js';
 import { finish } from '../core/reply.js';
 import type { Executor } from '../core/executor.js';
+import { operations, traceOperation } from '../core/tracing.js';
 import { connectionOf, routerOf, type ConnectionRef, type ModelStatics } from './config.js';
 import { integerArg, msArg } from './args.js';
 import type { Identify, Operation, Tools } from './tools.js';
@@ -130,6 +131,16 @@ export abstract class Handle implements CommandOrigin {
   /** Runs one command through this handle's executor. @internal */
   protected run<R>(command: Command<R>): Operation<R> {
     const executor = this.executor;
+    if (operations.hasSubscribers && !executor?.queues) {
+      return traceOperation(command, executor?.kind ?? 'direct', () =>
+        this.#runNow(command, executor),
+      ) as Operation<R>;
+    }
+    return this.#runNow(command, executor);
+  }
+
+  /** Runs (or queues) one command, untraced. */
+  #runNow<R>(command: Command<R>, executor: Executor | undefined): Operation<R> {
     if (executor !== undefined) return executor.run(command) as Operation<R>;
     const statics = this.constructor as ModelStatics;
     if (command.write && statics.WAIT !== undefined) {

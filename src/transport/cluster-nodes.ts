@@ -82,6 +82,11 @@ export class ClusterNodes {
     return { ...rest, password: this.seed.password };
   }
 
+  /** The endpoints made so far. */
+  endpoints(): Iterable<Endpoint> {
+    return this.#nodes.values();
+  }
+
   /** Closes every endpoint. */
   async close(): Promise<void> {
     await Promise.all([...this.#nodes.values()].map((node) => node.close()));

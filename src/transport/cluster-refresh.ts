@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RedisClusterClient } from './cluster-client.js';
 import { debug, errorLabel } from './debug.js';
+import { connectionEvent } from '../core/tracing.js';
 
 /**
  * Following a cluster whose nodes change: a master killed and its replica promoted, a node
@@ -79,9 +80,11 @@ export class SlotRefresh {
     // Rejects when no node answered (reported by node-redis as an 'error' event too): the map
     // stays as it was, and the next failure asks again.
     debug('cluster: refreshing the slot map');
-    await slots
-      .rediscover()
-      .catch((error: unknown) => debug('cluster: refresh failed: %s', errorLabel(error)));
+    connectionEvent({ event: 'cluster-refresh' });
+    await slots.rediscover().catch((error: unknown) => {
+      debug('cluster: refresh failed: %s', errorLabel(error));
+      connectionEvent({ event: 'cluster-refresh', error: errorLabel(error) });
+    });
     this.#dropClosedClients(cluster);
   }
 

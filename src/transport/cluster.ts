@@ -21,6 +21,7 @@ import type { ResolvedOptions } from './options.js';
 import { slotOf } from '../core/slot.js';
 import type { Lease, PipelineOptions, Topology } from './topology.js';
 import { Watchdog } from './watchdog.js';
+import { sumMetrics, type ConnectionMetrics } from './metrics.js';
 
 /**
  * A Redis Cluster: commands go to the master of their key's slot (reads to replicas with
@@ -91,6 +92,7 @@ export class ClusterRouter implements Topology {
     );
     this.#cluster = cluster;
     this.#dropReason = undefined;
+    this.#watchdog.connects++;
     this.#watchdog.watch(cluster);
     return cluster;
   }
@@ -163,6 +165,7 @@ export class ClusterRouter implements Topology {
   ): Promise<R> {
     const readonly = this.#readonly(command, fromMaster);
     const failed = (error: unknown): R | Promise<R> => {
+      if (first) this.#watchdog.errors++;
       try {
         return settle(this, command, error);
       } catch (typed) {
@@ -275,6 +278,11 @@ export class ClusterRouter implements Topology {
       [...bySlot.values()].map((group) => ({ args: ['UNLINK', ...group], write: true })),
     );
     return counts.reduce((sum: number, n) => sum + Number(n), 0);
+  }
+
+  /** The traffic counters of the cluster client and of our node endpoints. */
+  metrics(): ConnectionMetrics {
+    return sumMetrics([this.#watchdog, ...[...this.#nodes.endpoints()].map((node) => node.meter)]);
   }
 
   describe(): string {

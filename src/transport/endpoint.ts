@@ -16,6 +16,7 @@ import { DedicatedConnections } from './dedicated.js';
 import { Lanes } from './lanes.js';
 import { Merger } from './merger.js';
 import { debug, errorLabel } from './debug.js';
+import { connectionEvent } from '../core/tracing.js';
 
 export type { BlockingEndpoint, RedisClient } from './blocking-endpoint.js';
 
@@ -62,6 +63,7 @@ export class Endpoint implements BlockingEndpoint {
     this.#watchdog = new Watchdog<RedisClient>(limit, (stalled) => {
       this.#dropReason = `the server sent nothing for ${limit} ms; connection dropped`;
       debug('%s: no reply for %d ms; %d connections dropped', this.address, limit, stalled.length);
+      connectionEvent({ event: 'drop', address: this.address, detail: `no reply for ${limit} ms` });
       for (const client of stalled) {
         this.#forget(client);
         client.destroy();
@@ -188,11 +190,13 @@ export class Endpoint implements BlockingEndpoint {
 
   async #failed<R>(client: RedisClient, command: Command<R>, error: unknown): Promise<R> {
     if (isNoScript(command, error)) return this.execOn(client, evalOf(command));
+    this.#watchdog.errors++;
     if (this.resolve && replyCode(error) === 'READONLY' && !this.#retried.has(command)) {
       // The master was demoted (failover): reconnect to the new one and run the command again
       // (a READONLY reply means it did not run).
       this.#retried.add(command);
       debug('%s: READONLY (failover): the command runs again on the new master', this.address);
+      connectionEvent({ event: 'failover', address: this.address, detail: 'READONLY' });
       this.#dropReason = 'the server became a replica (failover); connection dropped';
       this.#forget(client);
       client.destroy();
@@ -293,11 +297,15 @@ export class Endpoint implements BlockingEndpoint {
       ) as RedisClient;
       const opened = client;
       // Reported to the callers of the commands concerned; logged with NODE_DEBUG=redisext.
-      opened.on('error', (error) => debug('%s: %s', this.address, errorLabel(error)));
+      opened.on('error', (error) => {
+        debug('%s: %s', this.address, errorLabel(error));
+        connectionEvent({ event: 'error', address: this.address, error: errorLabel(error) });
+      });
       opened.on('ready', () => {
         ready = true;
       });
       if (lane !== undefined) {
+        opened.on('reconnecting', () => this.#watchdog.reconnects++);
         opened.on('end', () => this.#forget(opened));
         opened.on('terminated', () => this.#forget(opened));
       }
@@ -307,13 +315,16 @@ export class Endpoint implements BlockingEndpoint {
     } catch (error) {
       client?.destroy();
       debug('%s: connect failed: %s', this.address, errorLabel(error));
+      connectionEvent({ event: 'connect-failed', address: this.address, error: errorLabel(error) });
       throw this.toError(error);
     } finally {
       deadline.clear();
     }
     const kind = lane === undefined ? 'dedicated' : lane > 0 ? `shared, lane ${lane}` : 'shared';
     debug('%s: connected (%s)', this.address, kind);
+    connectionEvent({ event: 'connect', address: this.address, detail: kind });
     if (lane !== undefined) {
+      this.#watchdog.connects++;
       this.#dropReason = undefined;
       this.#watchdog.watch(client);
     }

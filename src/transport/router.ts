@@ -5,6 +5,7 @@ import { runPipeline } from './batch-exec.js';
 import { replyOptions } from './reply-options.js';
 import type { ParsedDsn } from './dsn.js';
 import { Endpoint, type RedisClient, type ServerResolver } from './endpoint.js';
+import { sumMetrics, type ConnectionMetrics } from './metrics.js';
 import {
   follow,
   followDedicated,
@@ -16,6 +17,7 @@ import type { ResolvedOptions } from './options.js';
 import { scanServer } from './scan.js';
 import type { Lease, PipelineOptions, Topology } from './topology.js';
 import { debug, errorLabel } from './debug.js';
+import { connectionEvent } from '../core/tracing.js';
 
 /** Replies from a replica that mean "ask elsewhere". */
 const REPLICA_UNAVAILABLE = new Set(['MASTERDOWN', 'LOADING']);
@@ -70,6 +72,11 @@ export class Router implements Topology {
   /** Counts `close()` calls: a call followed across one stops there. */
   #generation = 0;
 
+  /** The traffic counters of the master and the replicas. */
+  metrics(): ConnectionMetrics {
+    return sumMetrics([this.master.meter, ...this.replicas.map((replica) => replica.meter)]);
+  }
+
   constructor(
     master: RoutedServer,
     replicas: readonly RoutedServer[],
@@ -113,6 +120,11 @@ export class Router implements Topology {
       if (!replicaFailed(error)) throw error;
       replica.downUntil = Date.now() + replica.options.replicaRetryAfter;
       debug('%s: replica skipped: %s', replica.address, errorLabel(error));
+      connectionEvent({
+        event: 'replica-skipped',
+        address: replica.address,
+        error: errorLabel(error),
+      });
       return this.run(command); // the next replica that is up, else the master
     });
   }
@@ -142,6 +154,11 @@ export class Router implements Topology {
       if (!replicaFailed(error)) throw error;
       endpoint.downUntil = Date.now() + endpoint.options.replicaRetryAfter;
       debug('%s: replica skipped: %s', endpoint.address, errorLabel(error));
+      connectionEvent({
+        event: 'replica-skipped',
+        address: endpoint.address,
+        error: errorLabel(error),
+      });
       return onMaster();
     }
   }

@@ -1,6 +1,7 @@
 import type { Command } from '../core/command.js';
 import type { ErrorContext } from '../core/errors.js';
 import type { Endpoint, RedisClient } from './endpoint.js';
+import type { ConnectionMetrics } from './metrics.js';
 
 /** How a dedicated connection is taken: see {@link Topology.dedicated}. */
 export interface Lease {
@@ -64,6 +65,8 @@ export interface Topology {
   scan(match: string, count: number): AsyncGenerator<string[], void, undefined>;
   /** Deletes keys (UNLINK), whatever their slots; returns how many existed. */
   unlink(keys: readonly string[]): Promise<number>;
+  /** The traffic counters of every server (see `Connection.metrics()`). */
+  metrics(): ConnectionMetrics;
   /** Printable description (passwords hidden). */
   describe(): string;
   /** Closes every connection. */

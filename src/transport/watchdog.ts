@@ -14,6 +14,14 @@ export class Watchdog<C> {
   inflight = 0;
   /** Replies received so far. */
   progress = 0;
+  /** Direct commands that failed (see `ConnectionMetrics`). */
+  errors = 0;
+  /** Shared connections opened. */
+  connects = 0;
+  /** Reconnect attempts of shared connections. */
+  reconnects = 0;
+  /** Connections dropped for silence. */
+  drops = 0;
   readonly #watched = new Set<C>();
   #timer: NodeJS.Timeout | undefined;
 
@@ -62,6 +70,7 @@ export class Watchdog<C> {
       const stalled = [...this.#watched];
       this.#watched.clear();
       this.#stop();
+      this.drops += stalled.length;
       this.onStall(stalled);
     }, tick);
     this.#timer.unref();

@@ -77,7 +77,7 @@ export class Cache<T = string> extends Namespace {
   get(id: CacheId): Promise<T | null> {
     const entry = this.member(id);
     const decode = nullable(this.serializer) as (reply: unknown) => T | null;
-    return entry.read(['GET', entry.key], counted(decode, this.#tally()));
+    return entry.read(['GET', entry.key], counted(decode, this.#tally(), entry));
   }
 
   /**

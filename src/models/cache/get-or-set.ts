@@ -6,6 +6,7 @@ import { Script } from '../../core/script.js';
 import { newToken } from '../../core/token.js';
 import type { Tools } from '../handle.js';
 import type { Tally } from './stats.js';
+import { modelEvent } from '../../core/tracing.js';
 
 /**
  * `Cache.getOrSet`: the protocol that computes a missing entry once across processes (the
@@ -102,6 +103,7 @@ export async function getOrSet<T>(
   const cached = await entry.now(entry.read(['GET', entry.key], rawOrNull));
   if (cached !== null) {
     args.tally.hits += 1;
+    modelEvent({ event: 'cache-hit', model: entry.modelName, key: entry.key });
     return entry.decode(cached);
   }
   const token = newToken();
@@ -116,10 +118,12 @@ export async function getOrSet<T>(
     );
     if (state.state === 'hit') {
       args.tally.hits += 1;
+      modelEvent({ event: 'cache-hit', model: entry.modelName, key: entry.key });
       return entry.decode(state.raw);
     }
     if (state.state === 'claimed') {
       args.tally.misses += 1;
+      modelEvent({ event: 'cache-miss', model: entry.modelName, key: entry.key });
       return computeAndStore(entry, compute, keys, token, args);
     }
     await abortable(waitFor(entry, keys[2], state.pttl), signal);

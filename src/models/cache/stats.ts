@@ -1,3 +1,4 @@
+import { modelEvent, modelEvents } from '../../core/tracing.js';
 import type { CacheStats } from './types.js';
 
 /**
@@ -55,10 +56,18 @@ export function resetStatsOf(cls: object, namespace: string): CacheStats {
  * The decoder of a `GET` that counts: a hit when the entry exists, a miss otherwise, as the
  * reply arrives (so also inside a batch).
  */
-export function counted<T>(decode: (reply: unknown) => T | null, tally: Tally) {
+export function counted<T>(
+  decode: (reply: unknown) => T | null,
+  tally: Tally,
+  origin: { readonly modelName: string; readonly key: string },
+) {
   return (reply: unknown): T | null => {
     const absent = reply === null || reply === undefined;
     tally[absent ? 'misses' : 'hits'] += 1;
+    if (modelEvents.hasSubscribers) {
+      const { modelName: model, key } = origin;
+      modelEvent({ event: absent ? 'cache-miss' : 'cache-hit', model, key });
+    }
     return absent ? null : decode(reply);
   };
 }

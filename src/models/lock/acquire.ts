@@ -5,6 +5,7 @@ import type { Operation } from '../model.js';
 import { sideKeys, WAKE_TTL_MS, type LockHandle } from './handle.js';
 import { releaseToken } from './release.js';
 import { waitOnList } from '../wake-list.js';
+import { modelEvent, modelEvents } from '../../core/tracing.js';
 
 /**
  * Acquiring a lock: one attempt (lock-acquire-3.lua: `SET NX PX` and the fencing `INCR` in one
@@ -54,6 +55,7 @@ export function attempt<R>(
   ttl: number,
   map: (attempt: Attempt) => R,
   waiting = false,
+  started?: number,
 ): Operation<R> {
   const token = newToken();
   const since = performance.now();
@@ -66,7 +68,14 @@ export function attempt<R>(
       write: true,
       decode: (reply) => {
         const [code, value] = pair(reply);
-        if (code === 1) Object.assign(lock.ownership, { token, fence: value, ttl });
+        if (code === 1) {
+          Object.assign(lock.ownership, { token, fence: value, ttl });
+          if (modelEvents.hasSubscribers) {
+            const waited = started === undefined ? 0 : Math.round(performance.now() - started);
+            const { modelName: model, key } = lock;
+            modelEvent({ event: 'lock-acquire', model, key, fence: value, waited });
+          }
+        }
         return map({ code, value, token, since });
       },
     },
@@ -92,8 +101,10 @@ export async function acquireWaiting(
   signal?.throwIfAborted();
   const deadline = performance.now() + wait;
   const { wake } = sideKeys(lock.key);
+  const started = performance.now();
+  let waited = false;
   for (;;) {
-    const tried = await lock.now(attempt(lock, ttl, (a) => a, true));
+    const tried = await lock.now(attempt(lock, ttl, (a) => a, true, started));
     if (tried.code === 1 && signal?.aborted) {
       await lock.now(releaseToken(lock, tried.token)).catch(() => false);
       throw signal.reason;
@@ -104,6 +115,10 @@ export async function acquireWaiting(
     if (left <= 0) return tried;
     const expires = tried.value >= 0 ? tried.value : POLL_MS;
     const pause = Math.max(MIN_PAUSE_MS, Math.min(left, expires, POLL_MS));
+    if (!waited) {
+      waited = true;
+      modelEvent({ event: 'lock-wait', model: lock.modelName, key: lock.key });
+    }
     // Timed on the client (a frozen server, the server's tick); a wake-up token taken after
     // the pause ended is put back for the next waiter.
     await waitOnList({

@@ -10,6 +10,7 @@ import { releaseToken } from './release.js';
 import { renew } from './renewal.js';
 import { ArgumentError } from '../../core/errors.js';
 import { kindOf, optionsArg, signalOption } from '../args.js';
+import { modelEvent } from '../../core/tracing.js';
 
 /** The options of acquire() and using(), checked. */
 interface CheckedOptions {
@@ -185,12 +186,15 @@ export class Lock extends Model {
       since: acquired.since,
       extend: () => lock.now(extendToken(lock, acquired.token, ttl)),
       subject: 'the lock',
-      lost: (message, cause) =>
-        new LockLostError(
+      lost: (message, cause) => {
+        const { modelName: model, key } = this;
+        modelEvent({ event: 'lock-lose', model, key, fence: acquired.value });
+        return new LockLostError(
           message,
-          { model: this.modelName, key: this.key },
+          { model, key },
           cause === undefined ? undefined : { cause },
-        ),
+        );
+      },
     });
     try {
       return await fn(renewal.signal, acquired.value);

@@ -3,6 +3,7 @@ import { Script } from '../../core/script.js';
 import { newToken } from '../../core/token.js';
 import type { Operation } from '../model.js';
 import { sideKeys, WAKE_TTL_MS, type LockHandle } from './handle.js';
+import { modelEvent } from '../../core/tracing.js';
 
 /**
  * Releasing a lock: compare-and-delete of an owner token (lock-release-3.lua), which also wakes
@@ -34,7 +35,9 @@ export function releaseToken(lock: LockHandle, token: string | undefined): Opera
         if (token !== undefined && lock.ownership.token === token) {
           Object.assign(lock.ownership, { token: undefined, fence: null, ttl: undefined });
         }
-        return positive(reply);
+        const released = positive(reply);
+        if (released) modelEvent({ event: 'lock-release', model: lock.modelName, key: lock.key });
+        return released;
       },
     },
   );

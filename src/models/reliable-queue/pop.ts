@@ -4,6 +4,7 @@ import { Delivery, type Settler } from './delivery.js';
 import type { QueueHost, ScriptCall } from './host.js';
 import { limitsArgs } from './settings.js';
 import { nackCall } from './settle.js';
+import { modelEvent, modelEvents } from '../../core/tracing.js';
 
 /**
  * Taking messages: rq-pop-10.lua (the sweep, then up to `count` ready messages, each with a
@@ -86,8 +87,22 @@ function popCall<T>(
     keys: keys.all,
     args,
     route: keys.base,
-    decode: decodePop(acks.length),
+    decode: (reply) => {
+      const popped = decodePop(acks.length)(reply);
+      if (modelEvents.hasSubscribers) popEvents(host, popped);
+      return popped;
+    },
   };
+}
+
+/** The events of one pop script: the acks it made, the messages it took. */
+function popEvents<T>(host: QueueHost<T>, popped: PopReply): void {
+  const { modelName: model, key } = host;
+  const acked = popped.acked.filter(Boolean).length;
+  if (acked > 0) modelEvent({ event: 'queue-ack', model, key, count: acked });
+  if (popped.taken.length > 0) {
+    modelEvent({ event: 'queue-pop', model, key, count: popped.taken.length });
+  }
 }
 
 /** What a worker's cycle got: the acks' outcomes, and the messages taken. */

@@ -4,6 +4,7 @@ import { Script } from '../../core/script.js';
 import type { QueueHost, ScriptCall } from './host.js';
 import { partitionOfId } from './layout.js';
 import { limitsArgs } from './settings.js';
+import { modelEvent, modelEvents } from '../../core/tracing.js';
 
 /**
  * Pushing messages: rq-push-10.lua adds those whose id the partition does not hold yet, ready
@@ -34,7 +35,14 @@ export function pushCall<T>(
     keys: keys.all,
     args,
     route: keys.base,
-    decode: (reply) => (reply as unknown[]).map((added) => integer(added) === 1),
+    decode: (reply) => {
+      const added = (reply as unknown[]).map((one) => integer(one) === 1);
+      if (modelEvents.hasSubscribers) {
+        const count = added.filter(Boolean).length;
+        modelEvent({ event: 'queue-push', model: host.modelName, key: host.key, count });
+      }
+      return added;
+    },
     durable: true,
   };
 }

@@ -112,7 +112,8 @@ export class ReliableQueue<T = string> extends Handle implements Settler<T> {
     const id = given ?? newId();
     const message = [id, this.encode(value)] as const;
     const call = pushCall(this.#host, partitionOfId(id, partitions), [message], delay);
-    return this.#script({ ...call, decode: () => id });
+    // The call's own decoder still runs (it publishes the push event).
+    return this.#script({ ...call, decode: (reply) => (call.decode(reply), id) });
   }
 
   /**
@@ -128,7 +129,7 @@ export class ReliableQueue<T = string> extends Handle implements Settler<T> {
     const ids = messages.map(([id]) => id);
     if (partitions === 1) {
       const call = pushCall(this.#host, 0, messages, delay);
-      return this.#script({ ...call, decode: () => ids });
+      return this.#script({ ...call, decode: (reply) => (call.decode(reply), ids) });
     }
     this.direct('pushMany() with several partitions');
     const host = this.#host;

@@ -2,6 +2,7 @@ import { integer, positive } from '../../core/decoders.js';
 import { Script } from '../../core/script.js';
 import type { QueueHost, ScriptCall } from './host.js';
 import { limitsArgs } from './settings.js';
+import { modelEvent } from '../../core/tracing.js';
 
 /**
  * Ending or extending a delivery: rq-ack-4.lua, rq-nack-10.lua, rq-extend-1.lua. Each checks
@@ -33,7 +34,11 @@ export function ackCall<T>(host: QueueHost<T>, delivery: DeliveryRef): ScriptCal
     keys: keys.ack,
     args: [delivery.id, delivery.receipt],
     route: keys.base,
-    decode: positive,
+    decode: (reply) => {
+      const acked = positive(reply);
+      if (acked) modelEvent({ event: 'queue-ack', model: host.modelName, key: host.key, count: 1 });
+      return acked;
+    },
     durable: true,
   };
 }
