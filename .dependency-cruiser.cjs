@@ -8,7 +8,7 @@ const LAYERS = [
   ['batch', '^src/batch/'],
   ['connection', '^src/connection/'],
   ['models', '^src/models/'],
-  ['index', '^src/index\\.ts$'],
+  ['index', '^src/(index|node-redis)\\.ts$'],
 ];
 
 const upward = LAYERS.slice(0, -1).map(([name, path], i) => ({

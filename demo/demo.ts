@@ -6,6 +6,7 @@
  *   npm run demo
  */
 import { Connection, Counter, Map, model, serializer } from '../src/index.js';
+import { nodeRedisClient } from '../src/node-redis.js';
 import { runWorker, seedJobs } from '../examples/worker-batching.js';
 import { sendEmails } from '../examples/reliable-emails.js';
 import { burst, jobs } from '../examples/limits-and-slots.js';
@@ -31,7 +32,7 @@ function next(title: string): void {
  * models' keys and their `{key}:...` helper keys), found with SCAN, removed with UNLINK.
  */
 async function cleanUp(main: typeof Connection, run: string): Promise<number> {
-  const client = await main.client();
+  const client = await nodeRedisClient(main);
   let removed = 0;
   for await (const keys of client.scanIterator({ MATCH: `*${run}*`, COUNT: 1000 })) {
     if (keys.length > 0) removed += Number(await client.unlink(keys));

@@ -7,13 +7,17 @@ import 'reflect-metadata';
 
 export { Connection, type ServerSpec } from './connection/connection.js';
 export { parseDsn, type ParsedDsn, type ServerOptions, type TlsOptions } from './transport/dsn.js';
-export type { BlockingEndpoint, RedisClient } from './transport/endpoint.js';
+export type { BlockingEndpoint } from './transport/blocking-endpoint.js';
 export {
   DEFAULT_OPTIONS,
   type ConnectionOptions,
   type ResolvedOptions,
 } from './transport/options.js';
-export type { RedisClusterClient } from './transport/cluster.js';
+export type {
+  NodeRedisOptions,
+  RedisClient,
+  RedisClusterClient,
+} from './transport/client-types.js';
 export type { ConnectionMetrics } from './transport/metrics.js';
 export {
   traceKeys,

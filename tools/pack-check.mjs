@@ -204,6 +204,16 @@ async function checkProject(project, root, tarball) {
   await run('npm', [...INSTALL, tarball, ...project.extra], dir);
   const installed = since(start);
   for (const [tool, args] of project.steps) await run(tool, args, dir);
+  if (project.lean) {
+    const { stdout } = await run('tsc', ['-p', 'tsconfig.json', '--listFilesOnly'], dir);
+    const heavy = stdout.split('\n').filter((file) => /node_modules\/(redis|@redis)\//.test(file));
+    if (heavy.length) {
+      throw new CheckError(
+        `${project.name} types`,
+        `redisext's types load ${heavy[0]} (and ${heavy.length - 1} more)`,
+      );
+    }
+  }
   if (project.bundle) {
     const left = unbundled(project, dir);
     if (left.length) throw new CheckError(`${project.name} bundle`, `left out ${left.join(', ')}`);

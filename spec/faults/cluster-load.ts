@@ -8,8 +8,8 @@ import {
   RedisextError,
   WatchConflictError,
   model,
-  type RedisClusterClient,
 } from '../../src/index.js';
+import { nodeRedisCluster, type NodeRedisClusterClient } from '../../src/node-redis.js';
 import { slotOf } from '../../src/core/slot.js';
 import type { RedisServer } from '../../tools/redis-server.js';
 import { ownerOf } from '../support/cluster.js';
@@ -54,7 +54,7 @@ export interface Tally {
 }
 
 /** The connection node-redis uses now for the master of `key`'s slot, when it is ready. */
-function connectionOf(cluster: RedisClusterClient, key: string): unknown {
+function connectionOf(cluster: NodeRedisClusterClient, key: string): unknown {
   const node = cluster.getSlotMaster(slotOf(key));
   return node.client?.isReady ? node.client : undefined;
 }
@@ -65,7 +65,7 @@ function connectionOf(cluster: RedisClusterClient, key: string): unknown {
  * the check that the write went there.
  */
 async function replicated(Main: typeof Connection, key: string, before: unknown): Promise<boolean> {
-  const cluster = await Main.clusterClient();
+  const cluster = await nodeRedisCluster(Main);
   if (before === undefined || connectionOf(cluster, key) !== before) return false;
   const client = before as { sendCommand(args: string[]): Promise<unknown> };
   return client.sendCommand(['WAIT', '1', '100']).then(
@@ -134,7 +134,7 @@ export class Load {
     const tally = this.#tally(key, 'counter');
     this.#loops.push(
       this.#loop(tally, async () => {
-        const before = connectionOf(await this.Main.clusterClient(), key);
+        const before = connectionOf(await nodeRedisCluster(this.Main), key);
         await hits.incr();
         return () => replicated(this.Main, key, before);
       }),
@@ -149,7 +149,7 @@ export class Load {
     this.#loops.push(
       this.#loop(tally, async (n) => {
         const entry = `{${key}}:${n}`;
-        const before = connectionOf(await this.Main.clusterClient(), key);
+        const before = connectionOf(await nodeRedisCluster(this.Main), key);
         await new Docs(entry).set(String(n));
         tally.entries.set(entry, false);
         return async () => {

@@ -1,5 +1,5 @@
-import type { createClient } from 'redis';
 import type { ErrorContext } from '../core/errors.js';
+import type { RedisClient } from './client-types.js';
 
 /**
  * The types a blocking operation works with: the node-redis client and what the endpoint lends
@@ -8,8 +8,7 @@ import type { ErrorContext } from '../core/errors.js';
  * @module
  */
 
-/** A connected node-redis client, as the escape hatch hands it out. */
-export type RedisClient = ReturnType<typeof createClient>;
+export type { RedisClient } from './client-types.js';
 
 /**
  * What a blocking operation gets with its dedicated connection (`Handle.blocking`): how to bound

@@ -6,8 +6,8 @@ import type { ParsedDsn } from './dsn.js';
 import { replyCode } from './error-map.js';
 import { clientOptions, reconnectDelay, type ResolvedOptions } from './options.js';
 
-/** A connected node-redis cluster client, as the escape hatch hands it out. */
-export type RedisClusterClient = ReturnType<typeof createCluster>;
+/** node-redis' cluster client with its full type (internal: the public type is narrow). */
+export type NodeRedisCluster = ReturnType<typeof createCluster>;
 
 /**
  * A node-redis cluster client (not connected yet) for these seeds: the first seed's settings
@@ -20,7 +20,7 @@ export function createClusterClient(
   seeds: readonly ParsedDsn[],
   options: ResolvedOptions,
   readFromReplicas: boolean,
-): RedisClusterClient {
+): NodeRedisCluster {
   const defaults = clientOptions(seeds[0], options, (retries) =>
     retries >= options.reconnectAttempts ? false : reconnectDelay(retries),
   );
@@ -35,7 +35,7 @@ export function createClusterClient(
     defaults: { ...defaults, socket } as never,
     useReplicas: readFromReplicas,
     RESP: defaults.RESP,
-  } as never) as RedisClusterClient;
+  } as never) as NodeRedisCluster;
   cluster.on('error', () => undefined);
   return cluster;
 }
@@ -51,7 +51,7 @@ export async function connectCluster(
   options: ResolvedOptions,
   readFromReplicas: boolean,
   toError: (error: unknown) => Error,
-): Promise<RedisClusterClient> {
+): Promise<NodeRedisCluster> {
   const cluster = createClusterClient(seeds, options, readFromReplicas);
   const limit = seeds[0].connectTimeout ?? options.connectTimeout;
   const deadline = connectDeadline(limit, `cluster ${seeds.map(String).join(', ')}`);
@@ -90,7 +90,7 @@ interface NodeClient {
  * @internal
  */
 export function loadOnMaster(
-  cluster: RedisClusterClient,
+  cluster: NodeRedisCluster,
   key: string,
   args: RedisArg[],
 ): Promise<unknown> {

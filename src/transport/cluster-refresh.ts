@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { RedisClusterClient } from './cluster-client.js';
+import type { NodeRedisCluster } from './cluster-client.js';
 import { debug, errorLabel } from './debug.js';
 import { connectionEvent } from '../core/tracing.js';
 
@@ -53,11 +53,11 @@ export class SlotRefresh {
    */
   constructor(
     private readonly limit: number,
-    private readonly unsupported: (cluster: RedisClusterClient) => void,
+    private readonly unsupported: (cluster: NodeRedisCluster) => void,
   ) {}
 
   /** Refreshes the slot map of `cluster` (or joins the refresh under way); never rejects. */
-  refresh(cluster: RedisClusterClient): Promise<void> {
+  refresh(cluster: NodeRedisCluster): Promise<void> {
     this.#running ??= this.#run(cluster).finally(() => {
       this.#running = undefined;
       this.#endedAt = Date.now();
@@ -69,7 +69,7 @@ export class SlotRefresh {
     return Promise.race([this.#running, bound]).finally(() => clearTimeout(timer));
   }
 
-  async #run(cluster: RedisClusterClient): Promise<void> {
+  async #run(cluster: NodeRedisCluster): Promise<void> {
     const wait = this.#endedAt + REFRESH_GAP - Date.now();
     if (wait > 0) await sleep(wait);
     const slots = (cluster as unknown as { _slots?: SlotsInternals })._slots;
@@ -96,7 +96,7 @@ export class SlotRefresh {
    * {@link REDIAL_GAP} ms per node: in between, commands for a node that is still down fail at
    * once (not sent) instead of each waiting for the quick reconnects of a fresh client.
    */
-  #dropClosedClients(cluster: RedisClusterClient): void {
+  #dropClosedClients(cluster: NodeRedisCluster): void {
     if (!cluster.isOpen) return;
     const now = Date.now();
     for (const node of [...cluster.masters, ...cluster.replicas]) {

@@ -5,13 +5,13 @@ import { finish, settle } from '../core/reply.js';
 import { closeWithin } from './deadline.js';
 import { runPipeline } from './batch-exec.js';
 import type { ParsedDsn } from './dsn.js';
-import { connectCluster, loadOnMaster, type RedisClusterClient } from './cluster-client.js';
+import { connectCluster, loadOnMaster, type NodeRedisCluster } from './cluster-client.js';
 import { ClusterNodes } from './cluster-nodes.js';
 import { clusterTransaction } from './cluster-transaction.js';
 import { SlotRefresh } from './cluster-refresh.js';
 import { follow, mayRetry, staleRoute, transactionMayRetry, type Following } from './follow.js';
 
-export type { RedisClusterClient } from './cluster-client.js';
+export type { RedisClusterClient } from './client-types.js';
 import type { Endpoint, RedisClient } from './endpoint.js';
 import { scanServer } from './scan.js';
 import { evalOf, isNoScript } from './scripts.js';
@@ -31,11 +31,11 @@ import { sumMetrics, type ConnectionMetrics } from './metrics.js';
  * @internal
  */
 export class ClusterRouter implements Topology {
-  #cluster: RedisClusterClient | undefined;
-  #connecting: Promise<RedisClusterClient> | undefined;
+  #cluster: NodeRedisCluster | undefined;
+  #connecting: Promise<NodeRedisCluster> | undefined;
   #dropReason: string | undefined;
   readonly #nodes: ClusterNodes;
-  readonly #watchdog: Watchdog<RedisClusterClient>;
+  readonly #watchdog: Watchdog<NodeRedisCluster>;
   readonly #slotRefresh: SlotRefresh;
   /** How long a call that surely did not run is tried again while the cluster changes. */
   readonly #budget: number;
@@ -49,7 +49,7 @@ export class ClusterRouter implements Topology {
   ) {
     this.#nodes = new ClusterNodes(seeds[0], options);
     const limit = seeds[0].commandTimeout ?? options.commandTimeout;
-    this.#watchdog = new Watchdog<RedisClusterClient>(limit, (stalled) => {
+    this.#watchdog = new Watchdog<NodeRedisCluster>(limit, (stalled) => {
       this.#dropReason = `a cluster node sent nothing for ${limit} ms; connections dropped`;
       for (const cluster of stalled) this.#drop(cluster);
     });
@@ -58,7 +58,7 @@ export class ClusterRouter implements Topology {
   }
 
   /** Forgets and destroys a cluster client: the next command connects afresh. */
-  #drop(cluster: RedisClusterClient): void {
+  #drop(cluster: NodeRedisCluster): void {
     if (this.#cluster === cluster) this.#cluster = undefined;
     this.#watchdog.unwatch(cluster);
     cluster.destroy();
@@ -78,7 +78,7 @@ export class ClusterRouter implements Topology {
   }
 
   /** The cluster client, connected on first use (bounded by connectTimeout). */
-  client(): Promise<RedisClusterClient> {
+  client(): Promise<NodeRedisCluster> {
     if (this.#cluster) return Promise.resolve(this.#cluster);
     this.#connecting ??= this.#open().finally(() => {
       this.#connecting = undefined;
@@ -86,7 +86,7 @@ export class ClusterRouter implements Topology {
     return this.#connecting;
   }
 
-  async #open(): Promise<RedisClusterClient> {
+  async #open(): Promise<NodeRedisCluster> {
     const cluster = await connectCluster(this.seeds, this.options, this.readFromReplicas, (e) =>
       this.toError(e),
     );
@@ -116,12 +116,12 @@ export class ClusterRouter implements Topology {
     );
   }
 
-  #send(cluster: RedisClusterClient, command: Command, readonly: boolean): Promise<unknown> {
+  #send(cluster: NodeRedisCluster, command: Command, readonly: boolean): Promise<unknown> {
     return this.#watchdog.track(this.#raw(cluster, command, command.args, readonly));
   }
 
   #raw(
-    cluster: RedisClusterClient,
+    cluster: NodeRedisCluster,
     command: Command,
     args: RedisArg[],
     readonly: boolean,
@@ -158,7 +158,7 @@ export class ClusterRouter implements Topology {
   }
 
   #runOn<R>(
-    cluster: RedisClusterClient,
+    cluster: NodeRedisCluster,
     command: Command<R>,
     fromMaster: boolean,
     first: boolean,
@@ -209,7 +209,7 @@ export class ClusterRouter implements Topology {
   }
 
   /** `host:port` of the master that holds `key`'s slot, as node-redis knows it now. */
-  #masterOf(cluster: RedisClusterClient, key: string): string {
+  #masterOf(cluster: NodeRedisCluster, key: string): string {
     const node = cluster.getSlotMaster(slotOf(key));
     return `${node.host}:${node.port}`;
   }

@@ -1,4 +1,4 @@
-import type { RedisClientOptions } from 'redis';
+import type { NodeRedisOptions } from './client-types.js';
 import { ConfigError } from '../core/errors.js';
 import type { ParsedDsn } from './dsn.js';
 import { MAX_LANES } from './lanes.js';
@@ -57,7 +57,7 @@ export interface ConnectionOptions {
    * Raw node-redis client options, merged over ours (the escape hatch for anything not listed
    * here). `socket` is merged field by field.
    */
-  client?: Partial<Omit<RedisClientOptions, 'RESP'>> & { RESP?: 2 | 3 };
+  client?: NodeRedisOptions;
 }
 
 /** The options with every default filled in. */
@@ -97,7 +97,7 @@ export function clientOptions(
   server: ParsedDsn,
   options: ResolvedOptions,
   reconnect: (retries: number, cause: Error) => number | false | Error,
-): RedisClientOptions {
+): ClientSettings {
   const connectTimeout = server.connectTimeout ?? options.connectTimeout;
   const tls = server.tls;
   const socket: Record<string, unknown> = server.path
@@ -128,7 +128,14 @@ export function clientOptions(
     maintNotifications: 'disabled',
     ...user,
     socket: { ...socket, ...(user.socket ?? {}) },
-  } as RedisClientOptions;
+  } as ClientSettings;
+}
+
+/** node-redis client options as `clientOptions` makes them (cast to node-redis' type to use). */
+export interface ClientSettings {
+  readonly RESP: 2 | 3;
+  readonly socket: Record<string, unknown>;
+  readonly [option: string]: unknown;
 }
 
 /** Delay before reconnect attempt `retries` (0-based): 50, 100, 200... ms, at most 1 s. */
