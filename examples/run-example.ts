@@ -35,3 +35,35 @@ export function runExample(
     process.exitCode = 1;
   });
 }
+
+/**
+ * Runs `body` when the module at `moduleUrl` is the program node runs, on servers the user names
+ * (a cluster, a Sentinel group: `connect` reads them from the environment and returns a
+ * Connection class, or undefined when they are not set, and then `missing` is printed and the
+ * exit code is 2); prints what `body` returns, closes the Connection.
+ */
+export function runOnNamedServers(
+  moduleUrl: string,
+  connect: () => typeof Connection | undefined,
+  missing: string,
+  body: (main: typeof Connection) => Promise<unknown>,
+): void {
+  if (!process.argv[1] || moduleUrl !== pathToFileURL(process.argv[1]).href) return;
+  const main = connect();
+  if (main === undefined) {
+    console.error(missing);
+    process.exitCode = 2;
+    return;
+  }
+  const run = async (): Promise<void> => {
+    try {
+      console.dir(await body(main), { depth: 4 });
+    } finally {
+      await main.close();
+    }
+  };
+  run().catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
+}

@@ -1,14 +1,14 @@
 import { inspect } from 'node:util';
 import { ConfigError, DsnError } from '../core/errors.js';
-import { resolveServer, type ServerOptions } from '../transport/dsn.js';
-import type { RedisClient } from '../transport/endpoint.js';
-import { resolveOptions, type ConnectionOptions } from '../transport/options.js';
+import { resolveServer } from '../transport/dsn.js';
+import type { ConnectionOptions } from '../transport/options.js';
 import { ClusterRouter } from '../transport/cluster.js';
-import type { RedisClusterClient } from '../transport/client-types.js';
+import type { RedisClient, RedisClusterClient } from '../transport/client-types.js';
 import { Router } from '../transport/router.js';
-import { sentinelResolver, type SentinelConfig } from '../transport/sentinel.js';
+import type { SentinelConfig } from '../transport/sentinel.js';
 import type { Topology } from '../transport/topology.js';
 import type { ConnectionMetrics } from '../transport/metrics.js';
+import { createRouter, isClient, specs, type ServerSpec } from './create-router.js';
 import type { Batch, BatchResults, Queued } from '../batch/batch.js';
 import {
   pipeline,
@@ -20,8 +20,7 @@ import {
 } from '../batch/run.js';
 import type { WatchSession } from '../batch/watch-session.js';
 
-/** A server given as a DSN string or an options object. */
-export type ServerSpec = string | ServerOptions;
+export type { ServerSpec } from './create-router.js';
 
 const routers = new WeakMap<typeof Connection, Topology>();
 const byDsn = new globalThis.Map<string, typeof Connection>();
@@ -51,6 +50,16 @@ export class Connection {
   static SLAVE?: ServerSpec | readonly ServerSpec[];
   /** Replicas for reads: the same as {@link Connection.SLAVE} (set one of them). */
   static REPLICA?: ServerSpec | readonly ServerSpec[];
+  /**
+   * The application's own node-redis client, used instead of `MASTER` (replicas may still be
+   * named by `SLAVE`/`REPLICA`). redisext sends its commands on it, connects it if it never was,
+   * and never closes, destroys or reconfigures it: `Connection.close()` leaves it open, its
+   * reconnects follow its own options, and a server that stops answering gets our waiting calls
+   * rejected (outcome unknown) instead of a destroyed connection. Blocking commands and
+   * `watch()` use duplicates of it (`client.duplicate()`), which are ours to close. See
+   * {@link Connection.fromClient}.
+   */
+  static CLIENT?: RedisClient;
   /**
    * `true` (default): connect lazily and share one client per role (`OPTIONS.lanes` of them). `false`: every command (or
    * batch) opens a connection and closes it afterwards.
@@ -88,6 +97,26 @@ export class Connection {
    */
   static metrics(): ConnectionMetrics {
     return this.router().metrics();
+  }
+
+  /**
+   * A Connection class on the application's own node-redis client (see {@link Connection.CLIENT}).
+   *
+   * @example
+   * ```ts
+   * const client = createClient({ url: process.env.REDIS_URL });
+   * await client.connect();
+   * const Main = Connection.fromClient(client);
+   * class Visits extends Counter { static CONNECTION = Main; }
+   * ```
+   */
+  static fromClient(client: RedisClient): typeof Connection {
+    if (!isClient(client)) {
+      throw new ConfigError('Connection.fromClient() needs a node-redis client (createClient())');
+    }
+    return class FromClient extends Connection {
+      static override CLIENT = client;
+    };
   }
 
   /** Where this Connection's data lives, printable (passwords hidden). */
@@ -234,46 +263,4 @@ export class Connection {
   static async closeDsnConnections(): Promise<void> {
     await Promise.all([...byDsn.values()].map((connection) => connection.close()));
   }
-}
-
-function specs(value: ServerSpec | readonly ServerSpec[] | undefined): ServerSpec[] {
-  if (value === undefined) return [];
-  return Array.isArray(value) ? [...(value as ServerSpec[])] : [value as ServerSpec];
-}
-
-function createRouter(connection: typeof Connection): Topology {
-  const options = resolveOptions(connection.OPTIONS);
-  const reuse = connection.REUSE !== false;
-  if (connection.CLUSTER !== undefined) {
-    const seeds = specs(connection.CLUSTER).map((spec) => resolveServer(spec));
-    if (seeds.length === 0) throw new ConfigError(`${connection.name}: CLUSTER lists no node`);
-    return new ClusterRouter(seeds, options, connection.READ_FROM_REPLICAS === true);
-  }
-  const sentinel = connection.SENTINEL;
-  if (sentinel !== undefined) {
-    const placeholder = resolveServer({
-      ...(sentinel.server ?? {}),
-      host: `sentinel:${sentinel.name}`,
-    });
-    const master = { server: placeholder, resolve: sentinelResolver(sentinel, 'master', options) };
-    const replicas = connection.READ_FROM_REPLICAS
-      ? [{ server: placeholder, resolve: sentinelResolver(sentinel, 'replica', options) }]
-      : [];
-    return new Router(master, replicas, options, reuse);
-  }
-  if (connection.MASTER === undefined) {
-    throw new ConfigError(
-      `${connection.name} has no MASTER (nor CLUSTER or SENTINEL): set static MASTER to a DSN or options`,
-    );
-  }
-  if (connection.SLAVE !== undefined && connection.REPLICA !== undefined) {
-    throw new ConfigError(
-      `${connection.name} sets both SLAVE and REPLICA (the same setting): keep one of them`,
-    );
-  }
-  const master = { server: resolveServer(connection.MASTER) };
-  const replicas = specs(connection.REPLICA ?? connection.SLAVE).map((spec) => ({
-    server: resolveServer(spec),
-  }));
-  return new Router(master, replicas, options, reuse);
 }

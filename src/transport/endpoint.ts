@@ -1,4 +1,3 @@
-import { createClient } from 'redis';
 import type { BlockingEndpoint, RedisClient } from './blocking-endpoint.js';
 import type { Command } from '../core/command.js';
 import type { ErrorContext } from '../core/errors.js';
@@ -9,12 +8,14 @@ import { runTransaction, type TransactionOutcome } from './batch-exec.js';
 import { evalOf, isNoScript } from './scripts.js';
 import { replyOptions } from './reply-options.js';
 import { closeWithin, connectDeadline } from './deadline.js';
-import { clientOptions, reconnectDelay, type ResolvedOptions } from './options.js';
+import type { ResolvedOptions } from './options.js';
+import { connectClient } from './open-client.js';
 import { Watchdog } from './watchdog.js';
 import { boundedWait, gaveUp } from './bounded-wait.js';
 import { DedicatedConnections } from './dedicated.js';
 import { Lanes } from './lanes.js';
 import { Merger } from './merger.js';
+import { ExternalClient } from './external.js';
 import { debug, errorLabel } from './debug.js';
 import { connectionEvent } from '../core/tracing.js';
 
@@ -47,6 +48,8 @@ export class Endpoint implements BlockingEndpoint {
   readonly #mergers: Array<Merger<RedisClient> | undefined>;
   /** Commands already retried after a READONLY reply. */
   readonly #retried = new WeakSet<Command>();
+  /** The application's own client, when it handed one over (see `ExternalClient`). */
+  readonly #external: ExternalClient | undefined;
   /** Until when this endpoint is skipped for reads (replicas only). */
   downUntil = 0;
 
@@ -55,9 +58,12 @@ export class Endpoint implements BlockingEndpoint {
     readonly options: ResolvedOptions,
     readonly reuse: boolean,
     private readonly resolve?: ServerResolver,
+    external?: RedisClient,
   ) {
     this.#server = server;
-    this.#lanes = new Lanes(server.lanes ?? options.lanes, (lane) => this.#open(lane));
+    this.#external = external && new ExternalClient(external, server.address);
+    const lanes = external ? 1 : (server.lanes ?? options.lanes);
+    this.#lanes = new Lanes(lanes, (lane) => this.#open(lane));
     this.#mergers = new Array<Merger<RedisClient> | undefined>(this.#lanes.count).fill(undefined);
     const limit = server.commandTimeout ?? options.commandTimeout;
     this.#watchdog = new Watchdog<RedisClient>(limit, (stalled) => {
@@ -65,6 +71,13 @@ export class Endpoint implements BlockingEndpoint {
       debug('%s: no reply for %d ms; %d connections dropped', this.address, limit, stalled.length);
       connectionEvent({ event: 'drop', address: this.address, detail: `no reply for ${limit} ms` });
       for (const client of stalled) {
+        const external = this.#external;
+        if (client === external?.client) {
+          // Not ours to destroy: its waiting calls are rejected, and it stays watched.
+          external.stall(`the server sent nothing for ${limit} ms`);
+          this.#watchdog.watch(client);
+          continue;
+        }
         this.#forget(client);
         client.destroy();
       }
@@ -161,6 +174,15 @@ export class Endpoint implements BlockingEndpoint {
   execOn<R>(client: RedisClient, command: Command<R>): Promise<R> {
     const watchdog = this.#watchdog;
     watchdog.inflight++;
+    const external = this.#external;
+    if (external !== undefined && client === external.client) {
+      return external.guard(this.#sendOn(client, command));
+    }
+    return this.#sendOn(client, command);
+  }
+
+  #sendOn<R>(client: RedisClient, command: Command<R>): Promise<R> {
+    const watchdog = this.#watchdog;
     return client.sendCommand(command.args, replyOptions(command)).then(
       (reply) => {
         watchdog.settled();
@@ -225,6 +247,8 @@ export class Endpoint implements BlockingEndpoint {
    */
   async use<T>(fn: (client: RedisClient) => Promise<T>): Promise<T> {
     this.#flushAll();
+    const external = this.#external;
+    if (external !== undefined) return external.guard(fn(await this.client()));
     if (this.reuse) return fn(this.#lanes.clientFor(undefined) ?? (await this.client()));
     const client = await this.#open();
     this.#watchdog.watch(client);
@@ -283,44 +307,40 @@ export class Endpoint implements BlockingEndpoint {
   async #open(lane?: number): Promise<RedisClient> {
     const limit = this.#server.connectTimeout ?? this.options.connectTimeout;
     const deadline = connectDeadline(limit, this.address);
-    let client: RedisClient | undefined;
+    const external = this.#external;
+    let client: RedisClient;
     try {
       if (this.resolve) this.#server = await Promise.race([this.resolve(), deadline.promise]);
-      let ready = false;
-      // A resolved (Sentinel) address may change: reconnect by resolving again, not in place.
-      const attempts = this.resolve ? 0 : this.options.reconnectAttempts;
-      client = createClient(
-        clientOptions(this.#server, this.options, (retries) => {
-          if (lane === undefined || !ready || retries >= attempts) return false;
-          return reconnectDelay(retries);
-        }),
-      ) as RedisClient;
-      const opened = client;
-      // Reported to the callers of the commands concerned; logged with NODE_DEBUG=redisext.
-      opened.on('error', (error) => {
-        debug('%s: %s', this.address, errorLabel(error));
-        connectionEvent({ event: 'error', address: this.address, error: errorLabel(error) });
-      });
-      opened.on('ready', () => {
-        ready = true;
-      });
-      if (lane !== undefined) {
-        opened.on('reconnecting', () => this.#watchdog.reconnects++);
-        opened.on('end', () => this.#forget(opened));
-        opened.on('terminated', () => this.#forget(opened));
-      }
-      const connecting = opened.connect();
-      connecting.catch(() => undefined);
-      await Promise.race([connecting, deadline.promise]);
+      client =
+        external !== undefined && lane !== undefined
+          ? await external.ready(deadline.promise)
+          : await connectClient({
+              server: this.#server,
+              options: this.options,
+              address: this.address,
+              shared: lane !== undefined,
+              // A resolved (Sentinel) address may change: reconnect by resolving again.
+              reconnects: this.resolve === undefined,
+              make: external && (() => external.duplicate()),
+              deadline: deadline.promise,
+              onReconnecting: () => this.#watchdog.reconnects++,
+              onEnd: (ended) => this.#forget(ended),
+            });
     } catch (error) {
-      client?.destroy();
       debug('%s: connect failed: %s', this.address, errorLabel(error));
       connectionEvent({ event: 'connect-failed', address: this.address, error: errorLabel(error) });
       throw this.toError(error);
     } finally {
       deadline.clear();
     }
-    const kind = lane === undefined ? 'dedicated' : lane > 0 ? `shared, lane ${lane}` : 'shared';
+    const kind =
+      lane === undefined
+        ? 'dedicated'
+        : external !== undefined
+          ? 'application client'
+          : lane > 0
+            ? `shared, lane ${lane}`
+            : 'shared';
     debug('%s: connected (%s)', this.address, kind);
     connectionEvent({ event: 'connect', address: this.address, detail: kind });
     if (lane !== undefined) {
@@ -338,7 +358,7 @@ export class Endpoint implements BlockingEndpoint {
 
   /**
    * Closes the shared clients, every lane (waiting for the replies already asked for, at most
-   * `commandTimeout` ms), and every other one.
+   * `commandTimeout` ms), and every other one; never the application's own client.
    */
   async close(): Promise<void> {
     this.#flushAll();
@@ -347,6 +367,8 @@ export class Endpoint implements BlockingEndpoint {
     if (clients.length === 0) return;
     this.#dropReason = 'the connection was closed';
     for (const client of clients) this.#forget(client);
-    await Promise.all(clients.map((client) => closeWithin(client, this.margin)));
+    // The application's client is the application's to close.
+    const ours = clients.filter((client) => client !== this.#external?.client);
+    await Promise.all(ours.map((client) => closeWithin(client, this.margin)));
   }
 }

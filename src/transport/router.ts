@@ -46,6 +46,8 @@ function pipelineOn(endpoint: Endpoint, commands: readonly Command[]): Promise<u
 export interface RoutedServer {
   readonly server: ParsedDsn;
   readonly resolve?: ServerResolver;
+  /** The application's own client for this server (`static CLIENT`), never closed by us. */
+  readonly client?: RedisClient;
 }
 
 /** Nothing to refresh: a Sentinel master is looked up again on each connect. */
@@ -83,7 +85,7 @@ export class Router implements Topology {
     options: ResolvedOptions,
     reuse: boolean,
   ) {
-    this.master = new Endpoint(master.server, options, reuse, master.resolve);
+    this.master = new Endpoint(master.server, options, reuse, master.resolve, master.client);
     this.replicas = replicas.map((r) => new Endpoint(r.server, options, reuse, r.resolve));
     if (master.resolve) this.#budget = master.server.connectTimeout ?? options.connectTimeout;
   }
