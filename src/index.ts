@@ -76,6 +76,7 @@ export {
   type CacheProgress,
 } from './models/cache/index.js';
 export { Lock, type LockOptions } from './models/lock/lock.js';
+export type { LockStats } from './models/lock/stats.js';
 export { ReliableQueue, type QueueStats } from './models/reliable-queue/reliable-queue.js';
 export { Delivery, type NackOptions, type Settler } from './models/reliable-queue/delivery.js';
 export { DeadLetters, type DeadLetter } from './models/reliable-queue/dead-letters.js';

@@ -221,6 +221,12 @@ describe('diagnostics channels and metrics', function () {
     ]);
     expect(events[3].waited).to.be.within(150, 2_000);
     expect(events[3].fence).to.equal(2);
+    const stats = Jobs.stats();
+    expect(stats).to.include({ acquired: 3, waited: 1, lost: 1 });
+    expect(stats.waitedMs).to.be.within(150, 2_000);
+    expect(stats.maxWaitMs).to.equal(stats.waitedMs);
+    expect(Jobs.stats({ reset: true }).acquired).to.equal(3);
+    expect(Jobs.stats().acquired).to.equal(0);
     expect(events.slice(4).map(({ event, key, fence }) => ({ event, key, fence }))).to.deep.equal([
       { event: 'lock-acquire', key: lost.key, fence: 1 },
       { event: 'lock-lose', key: lost.key, fence: 1 },

@@ -64,6 +64,7 @@ export interface ConnectionEvent {
     | 'connect'
     | 'connect-failed'
     | 'error'
+    | 'reconnect'
     | 'drop'
     | 'failover'
     | 'replica-skipped'

@@ -323,7 +323,10 @@ export class Endpoint implements BlockingEndpoint {
               reconnects: this.resolve === undefined,
               make: external && (() => external.duplicate()),
               deadline: deadline.promise,
-              onReconnecting: () => this.#watchdog.reconnects++,
+              onReconnecting: () => {
+                this.#watchdog.reconnects++;
+                connectionEvent({ event: 'reconnect', address: this.address });
+              },
               onEnd: (ended) => this.#forget(ended),
             });
     } catch (error) {

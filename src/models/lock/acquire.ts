@@ -6,6 +6,7 @@ import { sideKeys, WAKE_TTL_MS, type LockHandle } from './handle.js';
 import { releaseToken } from './release.js';
 import { waitOnList } from '../wake-list.js';
 import { modelEvent, modelEvents } from '../../core/tracing.js';
+import { countAcquired } from './stats.js';
 
 /**
  * Acquiring a lock: one attempt (lock-acquire-3.lua: `SET NX PX` and the fencing `INCR` in one
@@ -70,8 +71,9 @@ export function attempt<R>(
         const [code, value] = pair(reply);
         if (code === 1) {
           Object.assign(lock.ownership, { token, fence: value, ttl });
+          const waited = started === undefined ? 0 : Math.round(performance.now() - started);
+          countAcquired(lock.tally, waited);
           if (modelEvents.hasSubscribers) {
-            const waited = started === undefined ? 0 : Math.round(performance.now() - started);
             const { modelName: model, key } = lock;
             modelEvent({ event: 'lock-acquire', model, key, fence: value, waited });
           }
@@ -104,7 +106,7 @@ export async function acquireWaiting(
   const started = performance.now();
   let waited = false;
   for (;;) {
-    const tried = await lock.now(attempt(lock, ttl, (a) => a, true, started));
+    const tried = await lock.now(attempt(lock, ttl, (a) => a, true, waited ? started : undefined));
     if (tried.code === 1 && signal?.aborted) {
       await lock.now(releaseToken(lock, tried.token)).catch(() => false);
       throw signal.reason;

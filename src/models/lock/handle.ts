@@ -1,3 +1,4 @@
+import type { LockTally } from './stats.js';
 import { sideKey } from '../../core/keys.js';
 import type { Tools } from '../handle.js';
 
@@ -27,6 +28,8 @@ export interface LockHandle extends Pick<
 > {
   /** What this handle holds, updated by the steps when their script succeeds. */
   readonly ownership: Ownership;
+  /** The wait statistics of its Lock class (`Lock.stats()`). */
+  readonly tally: LockTally;
 }
 
 /** How long (ms, as a Redis argument) an unclaimed wake-up token and the waiting flag live. */

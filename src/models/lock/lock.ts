@@ -1,3 +1,4 @@
+import { lockTally, type LockStats } from './stats.js';
 import type { RedisArg } from '../../core/command.js';
 import { expiry, positive, text } from '../../core/decoders.js';
 import type { DirectOnly } from '../../batch/types.js';
@@ -58,6 +59,19 @@ export interface LockOptions {
 export class Lock extends Model {
   /** Default time to live, in **milliseconds**, of an acquisition without `ttl`. */
   static TTL = 10_000;
+
+  /**
+   * This class's lock statistics in this process: acquisitions, how many waited and how long
+   * (total, longest), `using()` bodies that lost their lock. Counted in memory, per class.
+   * `reset: true` sets them back to zero (the snapshot is of before).
+   */
+  static stats(options?: { reset?: boolean }): LockStats {
+    const tally = lockTally(this);
+    const snapshot = { ...tally };
+    if (options?.reset)
+      Object.assign(tally, { acquired: 0, waited: 0, waitedMs: 0, maxWaitMs: 0, lost: 0 });
+    return snapshot;
+  }
 
   /** What this instance holds (an object, so `in(batch)`/`fromMaster()` copies share it). */
   private readonly ownership: Ownership = { token: undefined, fence: null, ttl: undefined };
@@ -188,6 +202,7 @@ export class Lock extends Model {
       subject: 'the lock',
       lost: (message, cause) => {
         const { modelName: model, key } = this;
+        lockTally(this.constructor).lost += 1;
         modelEvent({ event: 'lock-lose', model, key, fence: acquired.value });
         return new LockLostError(
           message,
@@ -213,6 +228,7 @@ export class Lock extends Model {
       key: this.key,
       modelName: this.modelName,
       ownership: this.ownership,
+      tally: lockTally(this.constructor),
       script: (script, keys, args, options) => this.script(script, keys, args, options),
       blocking: (fn, signal) => this.blocking(fn, signal),
       now: (operation) => this.now(operation),
