@@ -64,6 +64,21 @@ describe('merged script calls', function () {
     ]);
   });
 
+  it('one runner per set of scripts, whatever the order of the calls', () => {
+    const a = new Script('a-1', 'return 1');
+    const b = new Script('b-1', 'return 2');
+    const call = (script: Script): Command => ({
+      args: script.evalsha(['k'], []),
+      write: true,
+      script,
+    });
+    const ab = mergedCall([call(a), call(b)]);
+    const ba = mergedCall([call(b), call(a)]);
+    expect(ba.script).to.equal(ab.script);
+    // script numbers follow the names: b is 2 wherever it comes
+    expect(ba.args.slice(-2)).to.deep.equal(['34', '33']);
+  });
+
   it('calls issued together run as fewer script calls, each answering as it would alone', async () => {
     const Main = connectionTo(server);
     const Limits = limiter(Main, 3);

@@ -30,12 +30,14 @@ export const SCRIPTS = 32;
 const runners = new Map<string, Script>();
 
 /**
- * The runner script of a set of scripts (made and cached once per set: the set is the distinct
- * scripts of one merge, in order of first use, so the same workload always makes the same few
- * runners).
+ * The runner script of a set of scripts (made and cached once per set: the distinct scripts of
+ * one merge, in name order, so a workload makes as many runners as the sets of scripts it issues
+ * together, at most).
  *
- * Its ARGV, per call in turn: the script's index in the set (1-based), the call's key count, its
- * argument count, then its arguments; its KEYS: the calls' keys, in turn.
+ * Its ARGV, per call in turn: a header `s + SCRIPTS * (n + 1)` (`s` the script's 1-based index
+ * in the set, `n` the call's argument count, `n + 1 = 0` when the call has the arguments of the
+ * last call of that script, which are then not sent again), then its `n` arguments; its KEYS:
+ * the calls' keys, in turn (as many as its script takes).
  */
 export function runnerOf(scripts: readonly Script[]): Script {
   const name = `merged(${scripts.map((script) => script.name).join(',')})`;
@@ -108,14 +110,15 @@ function runnerSource(scripts: readonly Script[]): string {
  * EVALSHA arguments.
  */
 export function mergedCall(commands: readonly Command[]): { script: Script; args: RedisArg[] } {
-  const scripts: Script[] = [];
+  // The distinct scripts in name order: a set of scripts always makes the same runner, whatever
+  // order its calls came in (the runners, here and in the servers' script caches, stay few).
+  const scripts = [...new Set(commands.map((command) => command.script!))];
+  if (scripts.length > 1) scripts.sort((a, b) => (a.name < b.name ? -1 : 1));
   const previous: Array<readonly RedisArg[] | undefined> = [];
   const keys: RedisArg[] = [];
   const args: RedisArg[] = [];
   for (const command of commands) {
-    const script = command.script!;
-    let index = scripts.indexOf(script);
-    if (index < 0) index = scripts.push(script) - 1;
+    const index = scripts.length === 1 ? 0 : scripts.indexOf(command.script!);
     // EVALSHA sha numkeys key... arg...
     const all = command.args;
     const count = Number(all[2]);
