@@ -87,6 +87,46 @@ export class DedicatedConnections<C extends DedicatedClient> {
     });
   }
 
+  /**
+   * Runs `fn` on a dedicated connection: an idle one, else `open()`s one. When `signal` aborts,
+   * the connection is destroyed (a blocked command ends at once) and the call rejects with the
+   * signal's reason; any other failure goes through `mapError`. `watchdog`: watched while `fn`
+   * runs. The connection goes back to the idle ones unless it failed or was discarded.
+   */
+  async run<T>(
+    open: () => Promise<C>,
+    fn: (client: C) => Promise<T>,
+    options: {
+      signal?: AbortSignal;
+      watchdog?: { watch(client: C): void; unwatch(client: C): void };
+      mapError: (error: unknown) => unknown;
+    },
+  ): Promise<T> {
+    const { signal, watchdog } = options;
+    signal?.throwIfAborted();
+    const own = this.takeIdle() ?? (await open());
+    if (signal?.aborted) {
+      own.destroy();
+      signal.throwIfAborted();
+    }
+    this.use(own);
+    watchdog?.watch(own);
+    const abort = (): void => own.destroy();
+    signal?.addEventListener('abort', abort, { once: true });
+    let healthy = true;
+    try {
+      return await fn(own);
+    } catch (error) {
+      healthy = false;
+      if (signal?.aborted) throw signal.reason;
+      throw options.mapError(error);
+    } finally {
+      signal?.removeEventListener('abort', abort);
+      watchdog?.unwatch(own);
+      this.release(own, healthy);
+    }
+  }
+
   /** Closes every connection: idle, in use and orphaned. */
   closeAll(): void {
     for (const client of [...this.#idle.splice(0), ...this.#busy, ...this.#orphans]) {

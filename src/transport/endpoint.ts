@@ -14,7 +14,7 @@ import { Watchdog } from './watchdog.js';
 import { boundedWait, gaveUp } from './bounded-wait.js';
 import { DedicatedConnections } from './dedicated.js';
 import { Lanes } from './lanes.js';
-import { Merger } from './merger.js';
+import { LaneMergers, type MergePort } from './merger.js';
 import { ExternalClient } from './external.js';
 import { debug, errorLabel } from './debug.js';
 import { connectionEvent } from '../core/tracing.js';
@@ -45,7 +45,7 @@ export class Endpoint implements BlockingEndpoint {
   /** Connections for blocking commands and WATCH, kept so a loop of pops does not reconnect. */
   readonly #dedicated = new DedicatedConnections<RedisClient>();
   /** Per lane: the script calls held until the end of the tick, to go as one (see `Merger`). */
-  readonly #mergers: Array<Merger<RedisClient> | undefined>;
+  readonly #mergers: LaneMergers<RedisClient>;
   /** Commands already retried after a READONLY reply. */
   readonly #retried = new WeakSet<Command>();
   /** The application's own client, when it handed one over (see `ExternalClient`). */
@@ -64,7 +64,7 @@ export class Endpoint implements BlockingEndpoint {
     this.#external = external && new ExternalClient(external, server.address);
     const lanes = external ? 1 : (server.lanes ?? options.lanes);
     this.#lanes = new Lanes(lanes, (lane) => this.#open(lane));
-    this.#mergers = new Array<Merger<RedisClient> | undefined>(this.#lanes.count).fill(undefined);
+    this.#mergers = new LaneMergers(this.#lanes.count, (lane) => this.#mergePort(lane));
     const limit = server.commandTimeout ?? options.commandTimeout;
     this.#watchdog = new Watchdog<RedisClient>(limit, (stalled) => {
       this.#dropReason = `the server sent nothing for ${limit} ms; connection dropped`;
@@ -144,30 +144,21 @@ export class Endpoint implements BlockingEndpoint {
 
   /** Sends on a shared lane: a script call held to merge, or anything else after those held. */
   #send<R>(lane: number, client: RedisClient, command: Command<R>): Promise<R> {
-    const script = command.script;
-    // A runner (no fixed key count) is never merged again.
-    if (script !== undefined && script.keys >= 0 && command.maps !== true) {
-      return (this.#mergers[lane] ??= this.#merger(lane)).add(command);
-    }
-    this.#mergers[lane]?.flush();
+    if (LaneMergers.merges(command)) return this.#mergers.add(lane, command);
+    this.#mergers.flush(lane);
     return this.execOn(client, command);
   }
 
-  /** The merger of a lane: its calls go on the lane's client of the moment they are sent. */
-  #merger(lane: number): Merger<RedisClient> {
-    return new Merger<RedisClient>({
+  /** How a lane's merged calls go: on the lane's client of the moment they are sent. */
+  #mergePort(lane: number): MergePort<RedisClient> {
+    return {
       client: () => this.#lanes.clientAt(lane) ?? this.#lanes.connect(lane),
       one: (client, command) => this.execOn(client, command),
       runner: (client, args, script) => this.execOn(client, { args, write: true, script }),
       settle: (client, command, reply) =>
         reply instanceof Error ? this.#failed(client, command, reply) : finish(command, reply),
       fail: (client, command, error) => this.#failed(client, command, error),
-    });
-  }
-
-  /** Sends the script calls held on every lane (before a batch or a close). */
-  #flushAll(): void {
-    for (const merger of this.#mergers) merger?.flush();
+    };
   }
 
   /** Runs one command on a given client (shared, per-command or dedicated). */
@@ -246,7 +237,7 @@ export class Endpoint implements BlockingEndpoint {
    * one that is closed when `fn` settles.
    */
   async use<T>(fn: (client: RedisClient) => Promise<T>): Promise<T> {
-    this.#flushAll();
+    this.#mergers.flushAll();
     const external = this.#external;
     if (external !== undefined) return external.guard(fn(await this.client()));
     if (this.reuse) return fn(this.#lanes.clientFor(undefined) ?? (await this.client()));
@@ -273,34 +264,17 @@ export class Endpoint implements BlockingEndpoint {
    * aborts, the connection is destroyed, which ends a blocked command at once; the call then
    * rejects with the signal's reason.
    */
-  async blocking<T>(
+  blocking<T>(
     fn: (client: RedisClient) => Promise<T>,
     signal?: AbortSignal,
     context?: ErrorContext,
     watched = false,
   ): Promise<T> {
-    signal?.throwIfAborted();
-    const own = this.#dedicated.takeIdle() ?? (await this.#open());
-    if (signal?.aborted) {
-      own.destroy();
-      signal.throwIfAborted();
-    }
-    this.#dedicated.use(own);
-    if (watched) this.#watchdog.watch(own);
-    const abort = (): void => own.destroy();
-    signal?.addEventListener('abort', abort, { once: true });
-    let healthy = true;
-    try {
-      return await fn(own);
-    } catch (error) {
-      healthy = false;
-      if (signal?.aborted) throw signal.reason;
-      throw isDriverError(error) ? this.toError(error, context) : error;
-    } finally {
-      signal?.removeEventListener('abort', abort);
-      if (watched) this.#watchdog.unwatch(own);
-      this.#dedicated.release(own, healthy);
-    }
+    return this.#dedicated.run(() => this.#open(), fn, {
+      signal,
+      watchdog: watched ? this.#watchdog : undefined,
+      mapError: (error) => (isDriverError(error) ? this.toError(error, context) : error),
+    });
   }
 
   /** Opens a client: the shared one of `lane` (watched, forgotten on end), else a dedicated one. */
@@ -364,7 +338,7 @@ export class Endpoint implements BlockingEndpoint {
    * `commandTimeout` ms), and every other one; never the application's own client.
    */
   async close(): Promise<void> {
-    this.#flushAll();
+    this.#mergers.flushAll();
     this.#dedicated.closeAll();
     const clients = await this.#lanes.connected();
     if (clients.length === 0) return;

@@ -114,3 +114,41 @@ export class Merger<C> {
     );
   }
 }
+
+/**
+ * The mergers of an endpoint's lanes, each made on first use with its lane's port.
+ *
+ * @internal
+ */
+export class LaneMergers<C> {
+  readonly #mergers: Array<Merger<C> | undefined>;
+
+  constructor(
+    count: number,
+    private readonly portOf: (lane: number) => MergePort<C>,
+  ) {
+    this.#mergers = new Array<Merger<C> | undefined>(count).fill(undefined);
+  }
+
+  /** Whether a command waits to be merged: a call of one of our scripts (not a runner). */
+  static merges(command: Command): boolean {
+    // A runner has no fixed key count: it is never merged again.
+    const script = command.script;
+    return script !== undefined && script.keys >= 0 && command.maps !== true;
+  }
+
+  /** Holds a script call on `lane` until the end of the tick (see {@link Merger}). */
+  add<R>(lane: number, command: Command<R>): Promise<R> {
+    return (this.#mergers[lane] ??= new Merger(this.portOf(lane))).add(command);
+  }
+
+  /** Sends the calls held on `lane` (before any other command for it). */
+  flush(lane: number): void {
+    this.#mergers[lane]?.flush();
+  }
+
+  /** Sends the calls held on every lane (before a batch or a close). */
+  flushAll(): void {
+    for (const merger of this.#mergers) merger?.flush();
+  }
+}
