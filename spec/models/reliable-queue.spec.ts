@@ -172,8 +172,13 @@ onEachTopology('ReliableQueue', (target) => {
       due.set(n, performance.now() + delay);
       await q.push({ n }, { delay });
     }
-    expect(await q.pop(), 'nothing is due yet').to.equal(null);
     const late: number[] = [];
+    // Nothing is due yet, unless pushing took longer than the shortest delay (a loaded machine).
+    const early = await q.pop();
+    if (early !== null) {
+      late.push(performance.now() - due.get(early.value.n)!);
+      await early.ack();
+    }
     const stop = new AbortController();
     for await (const d of q.consume({ signal: stop.signal, timeout: 3000 })) {
       late.push(performance.now() - due.get(d.value.n)!);
