@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { keyOf, type Command } from '../core/command.js';
 import { CommandError, ConfigError, WatchConflictError } from '../core/errors.js';
-import { batches, traceBatch } from '../core/tracing.js';
+import { traceBatch } from '../core/tracing.js';
 import type { TransactionOutcome } from '../transport/batch-exec.js';
 import type { Endpoint, RedisClient } from '../transport/endpoint.js';
 import { replyCode } from '../transport/error-map.js';
@@ -67,8 +67,7 @@ export async function pipeline<T extends readonly Queued<unknown>[]>(
   const placeholders = placeholdersOf(batch, build(batch));
   if (batch.commands.length === 0) return pick(placeholders, []);
   const run = (): Promise<unknown[]> => topology.pipeline(batch.commands, options);
-  if (!batches.hasSubscribers) return pick(placeholders, await run());
-  return pick(placeholders, await traceBatch(name, 'pipeline', batch.commands, run));
+  return pick(placeholders, await traceBatch(name, 'pipeline', () => batch.commands, run));
 }
 
 /** @internal the body of `Connection.transaction`. */
@@ -82,8 +81,7 @@ export async function transaction<T extends readonly Queued<unknown>[]>(
   if (batch.commands.length === 0) return pick(placeholders, []);
   topology.checkSlots(keysOf(batch.commands), 'a transaction');
   const run = (): Promise<unknown[]> => topology.transaction(batch.commands);
-  if (!batches.hasSubscribers) return pick(placeholders, await run());
-  return pick(placeholders, await traceBatch(name, 'transaction', batch.commands, run));
+  return pick(placeholders, await traceBatch(name, 'transaction', () => batch.commands, run));
 }
 
 /** Error replies that mean "this cluster node does not serve the key now": nothing ran. */
@@ -156,10 +154,9 @@ export function watch<T extends readonly Queued<unknown>[]>(
   body: (tx: WatchSession) => BatchBuilder<T> | Promise<BatchBuilder<T>>,
   options: WatchOptions = {},
 ): Promise<BatchResults<T>> {
-  const run = (): Promise<BatchResults<T>> => watchLoop(topology, name, keys, body, options);
-  if (!batches.hasSubscribers) return run();
   // The trace names the keys watched; the body's operations are traced one by one.
-  const watched = keys.map((key): Command => ({ args: ['WATCH', key], write: false, key }));
+  const watched = (): Command[] => keys.map((key) => ({ args: ['WATCH', key], write: false, key }));
+  const run = (): Promise<BatchResults<T>> => watchLoop(topology, name, keys, body, options);
   return traceBatch(name, 'watch', watched, run);
 }
 

@@ -156,17 +156,18 @@ export function traceOperation<R>(
   return operations.tracePromise(run, context);
 }
 
-/** A trace of one batch (call it only when `batches.hasSubscribers`). @internal */
+/** `run()`, traced as one batch when anyone subscribes to `redisext:batch`. @internal */
 export function traceBatch<R>(
   connection: string,
   batch: BatchContext['batch'],
-  commands: readonly Command[],
+  commands: () => readonly Command[],
   run: () => Promise<R>,
 ): Promise<R> {
+  if (!batches.hasSubscribers) return run();
   const context: BatchContext = {
     connection,
     batch,
-    operations: commands.map((command) => ({
+    operations: commands().map((command) => ({
       model: command.model,
       key: tracedKey(command.key),
       command: commandName(command),

@@ -1,7 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { NodeRedisCluster } from './cluster-client.js';
-import { debug, errorLabel } from './debug.js';
-import { connectionEvent } from '../core/tracing.js';
+import { errorLabel, report } from './debug.js';
 
 /**
  * Following a cluster whose nodes change: a master killed and its replica promoted, a node
@@ -79,11 +78,10 @@ export class SlotRefresh {
     }
     // Rejects when no node answered (reported by node-redis as an 'error' event too): the map
     // stays as it was, and the next failure asks again.
-    debug('cluster: refreshing the slot map');
-    connectionEvent({ event: 'cluster-refresh' });
+    report({ event: 'cluster-refresh' }, 'cluster: refreshing the slot map');
     await slots.rediscover().catch((error: unknown) => {
-      debug('cluster: refresh failed: %s', errorLabel(error));
-      connectionEvent({ event: 'cluster-refresh', error: errorLabel(error) });
+      const label = errorLabel(error);
+      report({ event: 'cluster-refresh', error: label }, 'cluster: refresh failed: %s', label);
     });
     this.#dropClosedClients(cluster);
   }

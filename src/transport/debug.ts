@@ -1,4 +1,5 @@
 import { debuglog } from 'node:util';
+import { connectionEvent, type ConnectionEvent } from '../core/tracing.js';
 
 /**
  * Debug logs, on stderr when `NODE_DEBUG=redisext` (Node's `util.debuglog`): connects and
@@ -19,6 +20,15 @@ export const debugEnabled: boolean = log.enabled;
 /** Logs one line (a printf-like format, as `util.format`) when enabled. */
 export function debug(format: string, ...args: unknown[]): void {
   if (debugEnabled) log(format, ...args);
+}
+
+/**
+ * Reports what happened to a connection both ways: the debug line (when `NODE_DEBUG` enables it)
+ * and the `redisext:connection` event (when someone subscribes).
+ */
+export function report(event: ConnectionEvent, format: string, ...args: unknown[]): void {
+  if (debugEnabled) log(format, ...args);
+  connectionEvent(event);
 }
 
 /**

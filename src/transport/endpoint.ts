@@ -16,8 +16,7 @@ import { DedicatedConnections } from './dedicated.js';
 import { Lanes } from './lanes.js';
 import { LaneMergers, type MergePort } from './merger.js';
 import { ExternalClient } from './external.js';
-import { debug, errorLabel } from './debug.js';
-import { connectionEvent } from '../core/tracing.js';
+import { errorLabel, report } from './debug.js';
 
 export type { BlockingEndpoint, RedisClient } from './blocking-endpoint.js';
 
@@ -68,8 +67,13 @@ export class Endpoint implements BlockingEndpoint {
     const limit = server.commandTimeout ?? options.commandTimeout;
     this.#watchdog = new Watchdog<RedisClient>(limit, (stalled) => {
       this.#dropReason = `the server sent nothing for ${limit} ms; connection dropped`;
-      debug('%s: no reply for %d ms; %d connections dropped', this.address, limit, stalled.length);
-      connectionEvent({ event: 'drop', address: this.address, detail: `no reply for ${limit} ms` });
+      report(
+        { event: 'drop', address: this.address, detail: `no reply for ${limit} ms` },
+        '%s: no reply for %d ms; %d connections dropped',
+        this.address,
+        limit,
+        stalled.length,
+      );
       for (const client of stalled) {
         const external = this.#external;
         if (client === external?.client) {
@@ -208,8 +212,11 @@ export class Endpoint implements BlockingEndpoint {
       // The master was demoted (failover): reconnect to the new one and run the command again
       // (a READONLY reply means it did not run).
       this.#retried.add(command);
-      debug('%s: READONLY (failover): the command runs again on the new master', this.address);
-      connectionEvent({ event: 'failover', address: this.address, detail: 'READONLY' });
+      report(
+        { event: 'failover', address: this.address, detail: 'READONLY' },
+        '%s: READONLY (failover): the command runs again on the new master',
+        this.address,
+      );
       this.#dropReason = 'the server became a replica (failover); connection dropped';
       this.#forget(client);
       client.destroy();
@@ -299,13 +306,22 @@ export class Endpoint implements BlockingEndpoint {
               deadline: deadline.promise,
               onReconnecting: () => {
                 this.#watchdog.reconnects++;
-                connectionEvent({ event: 'reconnect', address: this.address });
+                report(
+                  { event: 'reconnect', address: this.address },
+                  '%s: reconnecting',
+                  this.address,
+                );
               },
               onEnd: (ended) => this.#forget(ended),
             });
     } catch (error) {
-      debug('%s: connect failed: %s', this.address, errorLabel(error));
-      connectionEvent({ event: 'connect-failed', address: this.address, error: errorLabel(error) });
+      const label = errorLabel(error);
+      report(
+        { event: 'connect-failed', address: this.address, error: label },
+        '%s: connect failed: %s',
+        this.address,
+        label,
+      );
       throw this.toError(error);
     } finally {
       deadline.clear();
@@ -318,8 +334,12 @@ export class Endpoint implements BlockingEndpoint {
           : lane > 0
             ? `shared, lane ${lane}`
             : 'shared';
-    debug('%s: connected (%s)', this.address, kind);
-    connectionEvent({ event: 'connect', address: this.address, detail: kind });
+    report(
+      { event: 'connect', address: this.address, detail: kind },
+      '%s: connected (%s)',
+      this.address,
+      kind,
+    );
     if (lane !== undefined) {
       this.#watchdog.connects++;
       this.#dropReason = undefined;

@@ -1,9 +1,8 @@
 import { createClient } from 'redis';
 import type { RedisClient } from './client-types.js';
-import { debug, errorLabel } from './debug.js';
+import { errorLabel, report } from './debug.js';
 import type { ParsedDsn } from './dsn.js';
 import { clientOptions, reconnectDelay, type ResolvedOptions } from './options.js';
-import { connectionEvent } from '../core/tracing.js';
 
 /** What opening one connection of an endpoint needs. @internal */
 export interface OpenSpec {
@@ -48,8 +47,8 @@ export async function connectClient(spec: OpenSpec): Promise<RedisClient> {
     ) as unknown as RedisClient);
   // Reported to the callers of the commands concerned; logged with NODE_DEBUG=redisext.
   client.on('error', (error: unknown) => {
-    debug('%s: %s', address, errorLabel(error));
-    connectionEvent({ event: 'error', address, error: errorLabel(error) });
+    const label = errorLabel(error);
+    report({ event: 'error', address, error: label }, '%s: %s', address, label);
   });
   client.on('ready', () => {
     ready = true;

@@ -16,8 +16,7 @@ import {
 import type { ResolvedOptions } from './options.js';
 import { scanServer } from './scan.js';
 import type { Lease, PipelineOptions, Topology } from './topology.js';
-import { debug, errorLabel } from './debug.js';
-import { connectionEvent } from '../core/tracing.js';
+import { errorLabel, report } from './debug.js';
 
 /** Replies from a replica that mean "ask elsewhere". */
 const REPLICA_UNAVAILABLE = new Set(['MASTERDOWN', 'LOADING']);
@@ -48,6 +47,18 @@ export interface RoutedServer {
   readonly resolve?: ServerResolver;
   /** The application's own client for this server (`static CLIENT`), never closed by us. */
   readonly client?: RedisClient;
+}
+
+/** A replica that failed: skipped for reads for `replicaRetryAfter` ms (logged, published). */
+function skip(replica: Endpoint, error: unknown): void {
+  replica.downUntil = Date.now() + replica.options.replicaRetryAfter;
+  const label = errorLabel(error);
+  report(
+    { event: 'replica-skipped', address: replica.address, error: label },
+    '%s: replica skipped: %s',
+    replica.address,
+    label,
+  );
 }
 
 /** Nothing to refresh: a Sentinel master is looked up again on each connect. */
@@ -120,13 +131,7 @@ export class Router implements Topology {
     if (replica === undefined) return this.#exec(command);
     return replica.exec(command).catch((error: unknown) => {
       if (!replicaFailed(error)) throw error;
-      replica.downUntil = Date.now() + replica.options.replicaRetryAfter;
-      debug('%s: replica skipped: %s', replica.address, errorLabel(error));
-      connectionEvent({
-        event: 'replica-skipped',
-        address: replica.address,
-        error: errorLabel(error),
-      });
+      skip(replica, error);
       return this.run(command); // the next replica that is up, else the master
     });
   }
@@ -154,13 +159,7 @@ export class Router implements Topology {
       return await pipelineOn(endpoint, commands);
     } catch (error) {
       if (!replicaFailed(error)) throw error;
-      endpoint.downUntil = Date.now() + endpoint.options.replicaRetryAfter;
-      debug('%s: replica skipped: %s', endpoint.address, errorLabel(error));
-      connectionEvent({
-        event: 'replica-skipped',
-        address: endpoint.address,
-        error: errorLabel(error),
-      });
+      skip(endpoint, error);
       return onMaster();
     }
   }

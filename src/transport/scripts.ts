@@ -1,8 +1,7 @@
 import type { Command, RedisArg } from '../core/command.js';
 import type { Script } from '../core/script.js';
 import { replyCode } from './error-map.js';
-import { debug } from './debug.js';
-import { connectionEvent } from '../core/tracing.js';
+import { report } from './debug.js';
 
 /**
  * The one way a Lua script runs, on every path and topology. A model describes a script call
@@ -28,8 +27,12 @@ export function isNoScript(command: Command, error: unknown): boolean {
 
 /** The EVAL form of a script command (sent once after a NOSCRIPT). */
 export function evalOf<R>(command: Command<R>): Command<R> {
-  debug('NOSCRIPT: %s runs as EVAL (the server lost its script cache)', command.script!.name);
-  connectionEvent({ event: 'script-reload', detail: command.script!.name });
+  const name = command.script!.name;
+  report(
+    { event: 'script-reload', detail: name },
+    'NOSCRIPT: %s runs as EVAL (the server lost its script cache)',
+    name,
+  );
   return { ...command, args: command.script!.toEval(command.args), script: undefined };
 }
 
