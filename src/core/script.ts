@@ -2,6 +2,22 @@ import { createHash } from 'node:crypto';
 import { LUA, type ScriptName } from '../scripts/sources.js';
 
 /**
+ * How several calls of a script on the same keys run as one call of another script, which does
+ * for each call, in order, what that call would have done alone, and replies with the list of
+ * their replies (an error element fails its call only). Its ARGV: the `shared` first arguments
+ * (the same in every call grouped), the number of calls n, then the other arguments of each call
+ * in turn (all calls grouped have as many).
+ *
+ * @internal
+ */
+export interface ScriptGroup {
+  /** The script that runs the calls. */
+  readonly script: Script;
+  /** How many leading ARGV every call grouped has in common. */
+  readonly shared: number;
+}
+
+/**
  * A Lua script of `src/scripts/` (inlined into the package at build time, so nothing is read
  * from disk). Its file name ends with its number of keys (`lock-acquire-3.lua`), which
  * {@link Script.evalsha} checks.
@@ -24,6 +40,11 @@ export class Script {
     /** File name without `.lua`, for messages. */
     readonly name: string,
     source: string,
+    /**
+     * The script that runs several calls of this one on the same keys in one step, when it has
+     * one (see `core/grouped-calls.ts`).
+     */
+    readonly group?: ScriptGroup,
   ) {
     this.source = source;
     this.sha = createHash('sha1').update(source).digest('hex');
@@ -31,9 +52,13 @@ export class Script {
     this.keys = count ? Number(count[1]) : -1;
   }
 
-  /** The script of `src/scripts/<name>.lua`. */
-  static of(name: ScriptName): Script {
-    return new Script(name, LUA[name]);
+  /**
+   * The script of `src/scripts/<name>.lua`; with `group`, calls of it issued together for the
+   * same keys may run as one call of `group` (see {@link ScriptGroup}).
+   */
+  static of(name: ScriptName, group?: { name: ScriptName; shared: number }): Script {
+    const grouped = group && { script: Script.of(group.name), shared: group.shared };
+    return new Script(name, LUA[name], grouped);
   }
 
   /** The EVALSHA command for these keys and arguments. */

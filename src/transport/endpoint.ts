@@ -20,6 +20,11 @@ import { errorLabel, report } from './debug.js';
 
 export type { BlockingEndpoint, RedisClient } from './blocking-endpoint.js';
 
+/** A `recover` that turns no error into a result: the error goes on as it is. */
+const rethrow = (error: Error): never => {
+  throw error;
+};
+
 /** Finds the server to connect to now (Sentinel: the current master). */
 export type ServerResolver = () => Promise<ParsedDsn>;
 
@@ -158,7 +163,11 @@ export class Endpoint implements BlockingEndpoint {
     return {
       client: () => this.#lanes.clientAt(lane) ?? this.#lanes.connect(lane),
       one: (client, command) => this.execOn(client, command),
-      runner: (client, args, script) => this.execOn(client, { args, write: true, script }),
+      // `rethrow`: a failed runner call rejects with the error as the driver gave it (after the
+      // EVAL fallback and the READONLY retry), so that `fail` types it with each call's model
+      // and key.
+      runner: (client, args, script) =>
+        this.execOn(client, { args, write: true, script, recover: rethrow }),
       settle: (client, command, reply) =>
         reply instanceof Error ? this.#failed(client, command, reply) : finish(command, reply),
       fail: (client, command, error) => this.#failed(client, command, error),

@@ -1,6 +1,7 @@
 import type { Command, RedisArg } from '../core/command.js';
 import { MAX_MERGED, SCRIPTS, mergedCall } from '../core/merged-script.js';
 import type { Script } from '../core/script.js';
+import { groupCalls, spread } from '../core/grouped-calls.js';
 
 /**
  * What a {@link Merger} needs of its endpoint, for one lane (`C`: its client type).
@@ -12,7 +13,10 @@ export interface MergePort<C> {
   client(): C | Promise<C>;
   /** Sends one command as it is (a lone call: nothing to merge). */
   one<R>(client: C, command: Command<R>): Promise<R>;
-  /** Sends a runner call (see core/merged-script.ts); resolves to its raw reply. */
+  /**
+   * Sends a runner call (see core/merged-script.ts), or a group script's call; resolves to its
+   * raw reply, and rejects with the error as the driver gave it (`fail` types it per call).
+   */
   runner(client: C, args: RedisArg[], script: Script): Promise<unknown>;
   /** The result of one merged call from its element of the runner's reply (maybe an error). */
   settle<R>(client: C, command: Command<R>, reply: unknown): R | Promise<R>;
@@ -90,15 +94,22 @@ export class Merger<C> {
       port.one(client, only.command).then(only.resolve, only.reject);
       return;
     }
-    const { script, args } = mergedCall(held.map((waiting) => waiting.command));
+    const units = groupCalls(held.map((waiting) => waiting.command));
+    // One unit: the calls make one group, whose reply lists theirs; else a runner call.
+    const lone = units.length === 1 ? units[0].command : undefined;
+    const { script, args } =
+      lone === undefined
+        ? mergedCall(units.map((unit) => unit.command))
+        : { script: lone.script!, args: lone.args };
     port.runner(client, args, script).then(
       (reply) => {
-        const replies = Array.isArray(reply) ? reply : [];
+        const replies = spread(units, lone === undefined ? reply : [reply], held.length);
         held.forEach((waiting, i) => {
+          const own = replies[i];
           try {
             waiting.resolve(
-              i < replies.length
-                ? port.settle(client, waiting.command, replies[i])
+              own !== undefined
+                ? port.settle(client, waiting.command, own)
                 : port.fail(client, waiting.command, new Error('the merged call has no reply')),
             );
           } catch (error) {

@@ -16,7 +16,7 @@ import { waitForWake } from './wake.js';
  * @module
  */
 
-const acquireScript = Script.of('sem-acquire-5');
+const acquireScript = Script.of('sem-acquire-5', { name: 'sem-acquire-group-5', shared: 2 });
 const leaveScript = Script.of('sem-leave-5');
 
 /**

@@ -11,7 +11,7 @@ import { stateArgs, type SemaphoreHost } from './host.js';
  * @module
  */
 
-const releaseScript = Script.of('sem-release-5');
+const releaseScript = Script.of('sem-release-5', { name: 'sem-release-group-5', shared: 2 });
 
 /**
  * Removes the holder `member` (`weight:token`) if it still holds (one script; O(weight × log n)

@@ -95,3 +95,11 @@ local function wake(head, used)
     redis.call('PEXPIRE', list, WAKE_TTL)
   end
 end
+
+-- The error a pcall caught, as an error reply (the grouped scripts fail one call, not all).
+local function as_error(failure)
+  if type(failure) == 'table' and failure.err then
+    return failure
+  end
+  return redis.error_reply(tostring(failure))
+end

@@ -1,0 +1,91 @@
+-- Semaphore: several acquire attempts on one semaphore in one step, in order, each with the
+-- result it would have had as a call of sem-acquire-5.lua of its own at that point. The
+-- transport sends the calls of sem-acquire-5.lua issued together for the same keys as one call
+-- of this script (core/grouped-calls.ts). They share the clock and the sweep; a run of attempts
+-- of weight 1 that fit while nobody waits (the uncontended case) also shares the reads, one
+-- INCRBY of the fencing counter (each gets its own token, increasing in their order), one ZADD
+-- and one expiry update: 4 commands for the run instead of 5 per attempt. Any other attempt runs
+-- the whole of includes/sem-acquire.lua, and the next ones read the state again.
+--
+-- KEYS, ARGV[1], ARGV[2]: see includes/sem-state.lua
+-- ARGV[3]  n: how many attempts
+-- ARGV[4 + 5 * (i - 1)] .. ARGV[8 + 5 * (i - 1)]  attempt i: its ARGV[3] .. ARGV[7] of
+--          sem-acquire-5.lua (member, weight, ttl, patience, ticket)
+--
+-- Reply: per attempt, in order, the reply of sem-acquire-5.lua ({1, fence} or {0, hint}), or
+-- the error it met (an attempt's error fails that attempt only: the others keep their results).
+-- @include sem-state
+-- @include sem-acquire
+local out = {}
+-- The run of uncontended attempts granted but not yet written: their numbers; the holders'
+-- count before the run (0: a new key, which has no expiry yet).
+local run, before = {}, 0
+
+local function write_run()
+  local count = #run
+  if count == 0 then
+    return
+  end
+  local ok, failure = pcall(function()
+    -- INCRBY first: a counter that is not an integer fails the run before any holder is added.
+    local last = redis.call('INCRBY', KEYS[5], count)
+    local zadd, longest = { 'ZADD', KEYS[1] }, 0
+    for j = 1, count do
+      local base = 4 + 5 * (run[j] - 1)
+      local ttl = tonumber(ARGV[base + 2])
+      zadd[2 * j + 1] = now + ttl
+      zadd[2 * j + 2] = ARGV[base]
+      if ttl > longest then
+        longest = ttl
+      end
+    end
+    redis.call(unpack(zadd))
+    if before == 0 then
+      redis.call('PEXPIRE', KEYS[1], longest + MARGIN) -- a new key: no expiry yet
+    else
+      stretch_holders(longest + MARGIN)
+    end
+    for j = 1, count do
+      out[run[j]] = { 1, last - count + j }
+    end
+  end)
+  if not ok then
+    local reply = as_error(failure)
+    for j = 1, count do
+      out[run[j]] = reply
+    end
+  end
+  run = {}
+end
+
+-- The state the run is judged on (nil: read it again).
+local queued, used
+for i = 1, tonumber(ARGV[3]) do
+  local base = 4 + 5 * (i - 1)
+  local weight = tonumber(ARGV[base + 1])
+  if used == nil then
+    queued = redis.call('EXISTS', KEYS[2]) == 1
+    used = redis.call('ZCARD', KEYS[1])
+  end
+  if not queued and weight == 1 and used + 1 <= PERMITS then
+    if #run == 0 then
+      before = used
+    end
+    run[#run + 1] = i
+    used = used + 1
+  else
+    write_run()
+    local ok, reply = pcall(
+      acquire,
+      ARGV[base],
+      weight,
+      tonumber(ARGV[base + 2]),
+      tonumber(ARGV[base + 3]),
+      ARGV[base + 4]
+    )
+    out[i] = ok and reply or as_error(reply)
+    used = nil
+  end
+end
+write_run()
+return out
