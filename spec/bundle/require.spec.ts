@@ -66,7 +66,7 @@ describe('require() of the package (CommonJS)', function () {
       first: 1,
       second: 3,
       connection: 'function',
-      serializers: ['JSON', 'Numeric', 'Raw', 'String', 'Typed'],
+      serializers: ['JSON', 'Numeric', 'Pickle', 'Raw', 'String', 'Typed'],
       error: true,
     });
   });

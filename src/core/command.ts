@@ -43,6 +43,12 @@ export interface Command<R = unknown> {
    * lost. Other commands keep node-redis' default (objects).
    */
   readonly maps?: boolean;
+  /**
+   * The reply carries stored values of a binary serializer (`Serializer.binary`): its bulk
+   * strings come back as Buffers, so no byte is lost to UTF-8 decoding. Its decoder must read
+   * every bulk string of the reply as a Buffer (field names, ids, RESP2 scores included).
+   */
+  readonly binary?: boolean;
   /** Set when `args` is an EVALSHA: used to fall back to EVAL. */
   readonly script?: Script;
 }

@@ -67,6 +67,11 @@ export interface BlockingCommand<V> {
    * for BRPOP's `[key, item]`, so the item is the next one taken.
    */
   giveBack(reply: unknown): RedisArg[];
+  /**
+   * The reply carries a binary serializer's values (`Serializer.binary`): its bulk strings
+   * come as Buffers, to `value` and `giveBack` alike (the item given back keeps its bytes).
+   */
+  readonly binary?: boolean;
 }
 
 /** The loop's default `reconnectFor` (ms). */
@@ -91,6 +96,7 @@ function sendOf<V>(
     args: blocking.command(wait === 0 ? '0' : String(wait / 1000)),
     wait,
     giveBack: (reply) => blocking.giveBack(reply),
+    binary: blocking.binary,
   };
 }
 

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { RedisArg } from '../core/command.js';
 import { integer } from '../core/decoders.js';
 import type { BlockingEndpoint, RedisClient } from '../transport/endpoint.js';
+import { bulkOptions } from '../transport/reply-options.js';
 
 /**
  * One blocking command on a dedicated connection, and how it ends early: the steps of the
@@ -29,6 +30,8 @@ export interface BlockingSend {
   readonly wait: number;
   /** The command that puts back what a reply holds, for a reply that came too late. */
   readonly giveBack: (reply: unknown) => RedisArg[] | undefined;
+  /** Bulk strings of the reply as Buffers (a binary serializer's values). */
+  readonly binary?: boolean;
 }
 
 /** Server-side ids of the dedicated connections (asked once per connection). */
@@ -60,7 +63,7 @@ export async function send(
       clientIds.set(client, id);
     }
   }
-  const reply = client.sendCommand(command.args);
+  const reply = client.sendCommand(command.args, bulkOptions(command.binary));
   const late = (taken: unknown): unknown => {
     const back = nil(taken) ? undefined : command.giveBack(taken);
     return back && client.sendCommand(back);

@@ -14,6 +14,7 @@ import { connectionOf, routerOf, type ConnectionRef, type ModelStatics } from '.
 import { integerArg, msArg } from './args.js';
 import type { Identify, Operation, Tools } from './tools.js';
 import { runDurable, waitOptionsOf, type WaitOptions } from './durable.js';
+import { readsBinary } from './values.js';
 
 export type { Identify, Operation, Tools } from './tools.js';
 
@@ -128,8 +129,11 @@ export abstract class Handle implements CommandOrigin {
     return this.key === '' ? { model: this.modelName } : { model: this.modelName, key: this.key };
   }
 
-  /** Runs one command through this handle's executor. @internal */
+  /** Runs one command through this handle's executor (`binary`: see values.ts). @internal */
   protected run<R>(command: Command<R>): Operation<R> {
+    if (command.binary === undefined && readsBinary(command.decode)) {
+      command = { ...command, binary: true };
+    }
     const executor = this.executor;
     if (operations.hasSubscribers && !executor?.queues) {
       return traceOperation(command, executor?.kind ?? 'direct', () =>

@@ -2,7 +2,7 @@ import type { RedisArg } from '../core/command.js';
 import { ArgumentError } from '../core/errors.js';
 import type { Serializer } from '../serializers/serializer.js';
 import { flag, integer, positive, text } from '../core/decoders.js';
-import { decodeStored, list, nullable } from './values.js';
+import { decodeStored, list, nullable, storedReply } from './values.js';
 import { Model } from './model.js';
 import { flagOption, iterableArg, kindOf, optionsArg, pairArg } from './args.js';
 import { isWellFormed } from '../serializers/serializer.js';
@@ -158,7 +158,8 @@ export class HashMap<T = string> extends Model {
     const names = iterableArg(fields, 'fields', this.errorContext).map((f) => this.fieldArg(f));
     if (names.length === 0) return this.run(nothing(this, () => []));
     const one = this.one;
-    return this.read(['HMGET', this.key, ...names], (reply) => (reply as unknown[]).map(one));
+    const decode = storedReply(this.serializer, (reply) => (reply as unknown[]).map(one));
+    return this.read(['HMGET', this.key, ...names], decode);
   }
 
   /**
@@ -174,11 +175,11 @@ export class HashMap<T = string> extends Model {
       maps: true,
       model: this.modelName,
       key: this.key,
-      decode: (reply) => {
+      decode: storedReply(this.serializer, (reply) => {
         const record: Record<string, T> = {};
         for (const [field, decoded] of fieldValues(reply, value)) put(record, field, decoded);
         return record;
-      },
+      }),
     });
   }
 
@@ -268,7 +269,10 @@ export class HashMap<T = string> extends Model {
     this.direct('scan()');
     const extra = scanArgs(options, this.errorContext);
     const value = storedValue(this.serializer as Serializer<T>);
-    const decode = scanPage((items) => fieldValues(items, value));
+    const decode = storedReply(
+      this.serializer,
+      scanPage((items) => fieldValues(items, value)),
+    );
     const master = this.fromMaster();
     return scanAll((cursor) => master.read(['HSCAN', this.key, cursor, ...extra], decode));
   }

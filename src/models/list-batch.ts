@@ -3,7 +3,7 @@ import { ArgumentError, type ErrorContext } from '../core/errors.js';
 import type { Serializer } from '../serializers/serializer.js';
 import { kindOf } from './args.js';
 import type { BlockingCommand } from './blocking-pop.js';
-import { decodeStored, list } from './values.js';
+import { decodeStored, list, storedReply } from './values.js';
 
 /**
  * Popping several items of a list in one command: `RPOP`/`LPOP key count` (Redis ≥ 6.2), and
@@ -42,7 +42,7 @@ export function popManyCommand<T>(
   const items = list(serializer);
   return {
     args: [`${end}POP`, key, String(count)],
-    decode: (reply) => (reply == null ? [] : items(reply)),
+    decode: storedReply(serializer, (reply) => (reply == null ? [] : items(reply))),
   };
 }
 
@@ -65,5 +65,6 @@ export function blockingMany<T>(
     value: (reply) => itemsOf(reply).map((raw) => decodeStored(serializer, raw)),
     // The last pushed is the first popped: push them back newest first.
     giveBack: (reply) => [`${end}PUSH`, key, ...[...itemsOf(reply)].reverse()],
+    binary: serializer.binary,
   };
 }

@@ -10,7 +10,7 @@ import {
   type ConsumeOptions,
 } from './blocking-pop.js';
 import { integer } from '../core/decoders.js';
-import { decodeStored, list, nullable } from './values.js';
+import { decodeStored, list, nullable, storedReply } from './values.js';
 import { Model } from './model.js';
 import type { DirectOnly } from '../batch/types.js';
 import { blockingMany, countArg, popManyCommand } from './list-batch.js';
@@ -147,7 +147,8 @@ export abstract class ListModel<T> extends Model {
   items(): Promise<T[]> {
     const decode = list(this.serializer as Serializer<T>);
     if (this.popEnd === 'L') return this.read(['LRANGE', this.key, '0', '-1'], decode);
-    return this.read(['LRANGE', this.key, '0', '-1'], (reply) => decode(reply).reverse());
+    const reversed = storedReply(this.serializer, (reply) => decode(reply).reverse());
+    return this.read(['LRANGE', this.key, '0', '-1'], reversed);
   }
 
   /**
@@ -163,6 +164,7 @@ export abstract class ListModel<T> extends Model {
       value: (reply) => decodeStored(serializer, (reply as Array<string | Buffer>)[1]),
       // Pushed back at the end pops take from: the next pop takes it.
       giveBack: (reply) => [`${end}PUSH`, key, (reply as Array<string | Buffer>)[1]],
+      binary: serializer.binary,
     };
   }
 

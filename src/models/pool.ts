@@ -1,7 +1,7 @@
 import { ArgumentError } from '../core/errors.js';
 import type { Serializer } from '../serializers/serializer.js';
 import { flag, integer } from '../core/decoders.js';
-import { list, nullable } from './values.js';
+import { list, nullable, storedReply } from './values.js';
 import { countArg, iterableArg } from './args.js';
 import { Model } from './model.js';
 import {
@@ -163,7 +163,7 @@ export class Pool<T = string> extends Model {
   scan(options?: ScanOptions): AsyncGenerator<T, void, undefined> {
     this.direct('scan()');
     const extra = scanArgs(options, this.errorContext);
-    const decode = scanPage(list(this.serializer as Serializer<T>));
+    const decode = storedReply(this.serializer, scanPage(list(this.serializer as Serializer<T>)));
     const master = this.fromMaster();
     return scanAll((cursor) => master.read(['SSCAN', this.key, cursor, ...extra], decode));
   }

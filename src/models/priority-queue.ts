@@ -10,7 +10,7 @@ import {
   type ConsumeOptions,
 } from './blocking-pop.js';
 import { double, integer, positive } from '../core/decoders.js';
-import { decodeStored, list, nullable } from './values.js';
+import { decodeStored, list, nullable, storedReply } from './values.js';
 import { Model } from './model.js';
 import type { DirectOnly } from '../batch/types.js';
 
@@ -76,11 +76,11 @@ export class PriorityQueue<T = string> extends Model {
   /** Decodes a `ZPOPMIN` reply into item and priority. */
   get #popped(): (reply: unknown) => PriorityItem<T> | null {
     const serializer = this.serializer as Serializer<T>;
-    return (reply) => {
+    return storedReply(serializer, (reply) => {
       const pair = popped(reply);
       if (pair === null) return null;
       return { item: decodeStored(serializer, pair[0]), priority: double(pair[1]) as number };
-    };
+    });
   }
 
   #priorityArg(priority: number): string {
@@ -135,7 +135,8 @@ export class PriorityQueue<T = string> extends Model {
   pop(options?: BlockingPopOptions): Promise<T | null> {
     if (options === undefined) {
       const decode = this.#popped;
-      return this.write(['ZPOPMIN', this.key], (reply) => decode(reply)?.item ?? null);
+      const item = storedReply(this.serializer, (reply) => decode(reply)?.item ?? null);
+      return this.write(['ZPOPMIN', this.key], item);
     }
     return blockingPop(this.#host, this.#bzpopmin(itemOnly), options);
   }
@@ -172,9 +173,8 @@ export class PriorityQueue<T = string> extends Model {
   /** The item with the lowest priority, without taking it (`ZRANGE 0 0`, O(log n)). */
   peek(): Promise<T | null> {
     const decode = this.#item;
-    return this.read(['ZRANGE', this.key, '0', '0'], (reply) =>
-      decode((reply as Raw[])[0] ?? null),
-    );
+    const first = storedReply(this.serializer, (reply) => decode((reply as Raw[])[0] ?? null));
+    return this.read(['ZRANGE', this.key, '0', '0'], first);
   }
 
   /** The priority of a queued item (`ZSCORE`, O(1)); null when it is not queued. */
@@ -219,6 +219,7 @@ export class PriorityQueue<T = string> extends Model {
         const [, member, score] = reply as [Raw, Raw, unknown];
         return ['ZADD', key, 'NX', String(score), member];
       },
+      binary: serializer.binary,
     };
   }
 

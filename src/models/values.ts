@@ -5,9 +5,40 @@ import type { Serializer } from '../serializers/serializer.js';
  * Decoders of stored values: a reply read through a model's serializer. Cached per serializer,
  * so a hot path builds no closure per call.
  *
+ * A decoder of a binary serializer's values ({@link Serializer.binary}) is marked
+ * ({@link storedReply}): the handle sends its command with `binary` set, so the reply's bulk
+ * strings come as Buffers, and the decoder reads every one of them so (values, field names,
+ * ids, RESP2 scores).
+ *
  * @internal
  * @module
  */
+
+/** The decoders whose replies carry a binary serializer's values. */
+const binaryDecoders = new WeakSet<object>();
+/** Whether any decoder was marked: until then, {@link readsBinary} costs one test. */
+let anyBinary = false;
+
+/**
+ * Marks `decode` as the decoder of a reply that carries stored values of `serializer`: when
+ * the serializer is binary, the command is sent with `binary` set (its bulk strings come as
+ * Buffers, so `decode` must accept Buffers wherever it reads text). Returns `decode`.
+ */
+export function storedReply<F extends (reply: unknown) => unknown>(
+  serializer: Serializer<unknown>,
+  decode: F,
+): F {
+  if (serializer.binary === true) {
+    binaryDecoders.add(decode);
+    anyBinary = true;
+  }
+  return decode;
+}
+
+/** Whether a command decoded by `decode` must get its bulk strings as Buffers. */
+export function readsBinary(decode: ((reply: unknown) => unknown) | undefined): boolean {
+  return anyBinary && decode !== undefined && binaryDecoders.has(decode);
+}
 
 /**
  * One stored value through `serializer`: a failure carries the value (`DecodeError.raw`), so a
@@ -30,7 +61,7 @@ export function nullable<T>(serializer: Serializer<T>): (reply: unknown) => T | 
   if (decode === undefined) {
     decode = (reply: unknown) =>
       reply === null || reply === undefined ? null : decodeStored(serializer, reply as string);
-    nullables.set(serializer as Serializer<unknown>, decode);
+    nullables.set(serializer as Serializer<unknown>, storedReply(serializer, decode));
   }
   return decode as (reply: unknown) => T | null;
 }
@@ -41,7 +72,7 @@ export function list<T>(serializer: Serializer<T>): (reply: unknown) => T[] {
   if (decode === undefined) {
     decode = (reply: unknown) =>
       (reply as Array<string | Buffer>).map((raw) => decodeStored(serializer, raw));
-    lists.set(serializer as Serializer<unknown>, decode);
+    lists.set(serializer as Serializer<unknown>, storedReply(serializer, decode));
   }
   return decode as (reply: unknown) => T[];
 }

@@ -20,6 +20,12 @@ export interface Serializer<T> {
   encode(value: T): string | Buffer;
   /** Stored form to value. */
   decode(raw: string | Buffer): T;
+  /**
+   * True when the stored form is bytes, not UTF-8 text (a binary pickle): the replies that
+   * carry stored values then reach {@link Serializer.decode} as Buffers, never decoded as text.
+   * Unset: they come as strings (node-redis' default, the fast path).
+   */
+  readonly binary?: boolean;
 }
 
 /** The value type a serializer produces. */

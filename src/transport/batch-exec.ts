@@ -8,7 +8,7 @@ import {
 import { finish, settle, type ErrorMapper } from '../core/reply.js';
 import { replyCode } from './error-map.js';
 import { evalOf, isNoScript, scriptLoads, withScriptLoads } from './scripts.js';
-import { execOptions } from './reply-options.js';
+import { execOptions, textReply, type ReplyOptions } from './reply-options.js';
 
 /**
  * Running a batch on a connection: a pipeline (every command written at once, replies decoded
@@ -213,7 +213,7 @@ const REDIRECTS = new Set(['MOVED', 'ASK', 'TRYAGAIN']);
  */
 export async function runTransaction(
   mapper: ErrorMapper,
-  send: (args: RedisArg[], options?: ReturnType<typeof execOptions>) => Promise<unknown>,
+  send: (args: RedisArg[], options?: ReplyOptions) => Promise<unknown>,
   commands: readonly Command[],
   options: { asking?: boolean; meter?: Meter } = {},
 ): Promise<TransactionOutcome> {
@@ -257,6 +257,9 @@ export async function runTransaction(
     throw new CommandError('ERR', `unexpected EXEC reply ${typeof exec}`);
   }
   const replies = exec as unknown[];
+  // EXEC's options apply to every reply: with a binary command among them, the others' bulk
+  // strings came as Buffers too, and their decoders expect node-redis' default (text).
+  if (execWith !== undefined && binaryIn(commands)) textOthers(commands, replies);
   const failed = replies.some((reply) => reply instanceof Error);
   const errors = failed
     ? replies.map((reply) => (reply instanceof Error ? reply : undefined))
@@ -264,4 +267,17 @@ export async function runTransaction(
   const { results, failures } = collect(mapper, commands, { replies, errors });
   if (failures.length > 0) throw new TransactionError(results, failures, false);
   return { kind: 'done', results };
+}
+
+/** Whether a command of the batch reads its bulk strings as Buffers (`Command.binary`). */
+function binaryIn(commands: readonly Command[]): boolean {
+  for (const command of commands) if (command.binary === true) return true;
+  return false;
+}
+
+/** Turns the replies of the commands that are not binary back into text, in place. */
+function textOthers(commands: readonly Command[], replies: unknown[]): void {
+  for (let i = 0; i < commands.length && i < replies.length; i++) {
+    if (commands[i].binary !== true) replies[i] = textReply(replies[i]);
+  }
 }

@@ -143,9 +143,12 @@ export class LaneMergers<C> {
 
   /** Whether a command waits to be merged: a call of one of our scripts (not a runner). */
   static merges(command: Command): boolean {
-    // A runner has no fixed key count: it is never merged again.
+    // A runner has no fixed key count: it is never merged again. Nor is a call whose reply
+    // needs other reply options (maps as Maps, bulk strings as Buffers) than the runner's.
     const script = command.script;
-    return script !== undefined && script.keys >= 0 && command.maps !== true;
+    return (
+      script !== undefined && script.keys >= 0 && command.maps !== true && command.binary !== true
+    );
   }
 
   /** Holds a script call on `lane` until the end of the tick (see {@link Merger}). */

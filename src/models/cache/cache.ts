@@ -2,7 +2,7 @@ import { expiry, flag, positive } from '../../core/decoders.js';
 import type { DirectOnly } from '../../batch/types.js';
 import { routerOf, type ModelStatics } from '../config.js';
 import { Namespace } from '../namespace.js';
-import { nullable } from '../values.js';
+import { nullable, storedReply } from '../values.js';
 import { getOrSet, type EntryHandle, type StoredReply } from './get-or-set.js';
 import { clearAll, listIds, scanIds, type Walk } from './scan.js';
 import { counted, resetStatsOf, statsOf, tallyOf, type Tally } from './stats.js';
@@ -77,7 +77,8 @@ export class Cache<T = string> extends Namespace {
   get(id: CacheId): Promise<T | null> {
     const entry = this.member(id);
     const decode = nullable(this.serializer) as (reply: unknown) => T | null;
-    return entry.read(['GET', entry.key], counted(decode, this.#tally(), entry));
+    const read = storedReply(this.serializer, counted(decode, this.#tally(), entry));
+    return entry.read(['GET', entry.key], read);
   }
 
   /**
@@ -279,6 +280,8 @@ export class Cache<T = string> extends Namespace {
       ...this.tools(),
       connection: this.connection,
       decode: (raw: StoredReply) => this.decodeWith(decode, raw),
+      stored: (read) =>
+        this.serializer.binary === true ? storedReply(this.serializer, (r) => read(r)) : read,
     };
   }
 }

@@ -34,6 +34,11 @@ export interface EntryHandle<T> extends Pick<
 > {
   /** The cache's serializer, errors naming the entry: a stored value read back. */
   decode(raw: StoredReply): T;
+  /**
+   * A decoder of a reply that carries the stored value, as the command must name it: for a
+   * binary serializer a marked copy (bulk strings as Buffers; see `values.ts`), else `read`.
+   */
+  stored<R>(read: (reply: unknown) => R): (reply: unknown) => R;
   /** The cache's Connection class (the waits of one process are shared per Connection). */
   readonly connection: typeof Connection;
 }
@@ -100,7 +105,7 @@ export async function getOrSet<T>(
 ): Promise<T> {
   const { signal } = args;
   signal?.throwIfAborted();
-  const cached = await entry.now(entry.read(['GET', entry.key], rawOrNull));
+  const cached = await entry.now(entry.read(['GET', entry.key], entry.stored(rawOrNull)));
   if (cached !== null) {
     args.tally.hits += 1;
     modelEvent({ event: 'cache-hit', model: entry.modelName, key: entry.key });
@@ -112,9 +117,10 @@ export async function getOrSet<T>(
     entrySideKey(entry.key, 'computing'),
     entrySideKey(entry.key, 'done'),
   ] as const;
+  const decode = entry.stored(fetched);
   for (;;) {
     const state = await entry.now(
-      entry.script(fetchScript, keys, [token, args.lockTtl], { write: true, decode: fetched }),
+      entry.script(fetchScript, keys, [token, args.lockTtl], { write: true, decode }),
     );
     if (state.state === 'hit') {
       args.tally.hits += 1;

@@ -89,6 +89,7 @@ export class DeadLetters<T> {
         keys: host.keys(p).all,
         args: [...limitsArgs(host.settings), String(max)],
         route: host.keys(p).base,
+        stored: true,
         decode: decodeItems(host),
       }),
       (lists) => lists.flat().slice(0, max > 0 ? max : undefined),

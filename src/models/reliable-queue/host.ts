@@ -24,6 +24,11 @@ export interface ScriptCall<R> {
   readonly decode: (reply: unknown) => R;
   /** Waits for replicas when the class has `DURABLE` (push, ack), outside batches. */
   readonly durable?: boolean;
+  /**
+   * The reply carries stored payloads (a pop, the dead letters): with a binary serializer its
+   * bulk strings come as Buffers (`Command.binary`), so `decode` reads ids as `String(raw)`.
+   */
+  readonly stored?: boolean;
 }
 
 /** A ReliableQueue as its steps see it. */

@@ -87,6 +87,7 @@ function popCall<T>(
     keys: keys.all,
     args,
     route: keys.base,
+    stored: true,
     decode: (reply) => {
       const popped = decodePop(acks.length)(reply);
       if (modelEvents.hasSubscribers) popEvents(host, popped);

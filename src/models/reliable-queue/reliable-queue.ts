@@ -264,6 +264,7 @@ export class ReliableQueue<T = string> extends Handle implements Settler<T> {
       args: call.script.evalsha(call.keys, call.args),
       write: true,
       decode: call.decode,
+      binary: call.stored === true && this.serializer.binary === true ? true : undefined,
       model: this.modelName,
       key: call.route,
       script: call.script,

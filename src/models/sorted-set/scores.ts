@@ -1,7 +1,7 @@
 import { ArgumentError, type ErrorContext } from '../../core/errors.js';
 import { double } from '../../core/decoders.js';
 import type { Serializer } from '../../serializers/serializer.js';
-import { decodeStored, list } from '../values.js';
+import { decodeStored, list, storedReply } from '../values.js';
 import { pairs } from '../collection.js';
 
 /**
@@ -87,7 +87,7 @@ export function scoreOf(raw: unknown): number {
  */
 export function scored<T>(serializer: Serializer<T>): (reply: unknown) => Array<[T, number]> {
   const member = (raw: unknown): T => decodeStored(serializer, raw as string | Buffer);
-  return (reply) => pairs(reply as unknown[], member, scoreOf);
+  return storedReply(serializer, (reply) => pairs(reply as unknown[], member, scoreOf));
 }
 
 /**

@@ -4,6 +4,7 @@ import type { Serializer } from '../../serializers/serializer.js';
 import { double, integer, integerOrNull, positive } from '../../core/decoders.js';
 import { countArg, iterableArg, pairArg } from '../args.js';
 import { Model } from '../model.js';
+import { storedReply } from '../values.js';
 import {
   countOrFlag,
   nothing,
@@ -257,7 +258,7 @@ export class SortedSet<T = string> extends Model {
   scan(options?: ScanOptions): AsyncGenerator<[T, number], void, undefined> {
     this.direct('scan()');
     const extra = scanArgs(options, this.errorContext);
-    const decode = scanPage(scored(this.serializer as Serializer<T>));
+    const decode = storedReply(this.serializer, scanPage(scored(this.serializer as Serializer<T>)));
     const master = this.fromMaster();
     return scanAll((cursor) => master.read(['ZSCAN', this.key, cursor, ...extra], decode));
   }
@@ -265,6 +266,9 @@ export class SortedSet<T = string> extends Model {
   /** `ZPOPMAX key 1` or `ZPOPMIN key 1`: the element taken with its score, or null. */
   #pop(command: 'ZPOPMAX' | 'ZPOPMIN'): Promise<[T, number] | null> {
     const decode = scored(this.serializer as Serializer<T>);
-    return this.write([command, this.key, '1'], (reply) => decode(reply)[0] ?? null);
+    return this.write(
+      [command, this.key, '1'],
+      storedReply(this.serializer, (reply) => decode(reply)[0] ?? null),
+    );
   }
 }
