@@ -12,8 +12,9 @@ class Order {
   @field() total = 0;
 }
 
-function makeOrder(id: number): Order {
-  return Object.assign(new Order(), {
+/** The fields of order `id` (also the Document workload's). */
+export function orderFields(id: number) {
+  return {
     id,
     customer: 'ada.lovelace@example.com',
     placed: new Date(1_714_564_800_000 + id),
@@ -22,7 +23,11 @@ function makeOrder(id: number): Order {
       { sku: 'B-200', qty: 1 },
     ],
     total: 129.9,
-  });
+  };
+}
+
+function makeOrder(id: number): Order {
+  return Object.assign(new Order(), orderFields(id));
 }
 
 /** A subject that encodes then decodes `value(i)` and checks what came back. */
@@ -86,7 +91,12 @@ export const serializerClass: Workload = {
   usesServer: false,
   subjects: () => {
     const ok = (order: Order, i: number): boolean =>
-      order instanceof Order && order.id === i && order.placed instanceof Date;
+      order instanceof Order &&
+      order.id === i &&
+      order.placed instanceof Date &&
+      order.placed.getTime() === 1_714_564_800_000 + i &&
+      order.lines[1]?.sku === 'B-200' &&
+      order.total === 129.9;
     return [
       codec<Order>(
         'typed',
