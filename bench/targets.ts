@@ -31,6 +31,8 @@ export const RATIO_TARGETS: readonly RatioTarget[] = [
   { workload: 'lock-100', contender: 'ioredis', min: 2, ours: 'redisext-lanes2' },
   { workload: 'rl-100', contender: 'rlflx-ioredis', min: 2, ours: 'redisext-lanes2' },
   { workload: 'sem-100', contender: 'redis-semaphore-ioredis', min: 2, ours: 'redisext-lanes2' },
+  // Issue 14: a Document's save + load against a JSON Map with the Date revived by hand.
+  { workload: 'document-100', contender: 'json-revival', min: 0.5 },
   // ReliableQueue end to end (push + process) against BullMQ.
   { workload: 'rq-e2e', contender: 'bullmq', min: 3 },
 ];

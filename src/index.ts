@@ -33,6 +33,7 @@ export {
   type ModelOptions,
   type ConnectionRef,
   type ModelStatics,
+  type SchemaClass,
 } from './models/config.js';
 export type { WaitOptions } from './models/durable.js';
 export { Model, type Operation } from './models/model.js';
@@ -51,6 +52,14 @@ export { Map, type SetOptions } from './models/map.js';
  */
 export { Map as RedisMap } from './models/map.js';
 export { HashMap, type HashSetOptions } from './models/hash-map.js';
+export {
+  Document,
+  type DocumentFields,
+  type DocumentSaveOptions,
+  type FieldName,
+  type NumericField,
+} from './models/document/index.js';
+export type { FieldOptions, FieldType } from './serializers/decorators.js';
 export { Pool } from './models/pool.js';
 export {
   SortedSet,
@@ -133,6 +142,8 @@ export {
   TransactionError,
   WatchConflictError,
   WrongTypeError,
+  ValidationError,
   type ErrorContext,
+  type FieldProblem,
   type Outcome,
 } from './core/errors.js';

@@ -9,6 +9,7 @@ import { lockPairs } from './lock.js';
 import { pipeline10k } from './pipeline.js';
 import { reuseOff } from './reuse.js';
 import { serializerClass, serializerDoc } from './serializer.js';
+import { documentPairs } from './document.js';
 import type { Workload } from './workload.js';
 
 export type { Context, Subject, Workload } from './workload.js';
@@ -24,6 +25,7 @@ export const WORKLOADS: readonly Workload[] = [
   lockPairs,
   serializerDoc,
   serializerClass,
+  documentPairs,
   reuseOff,
 ];
 

@@ -95,6 +95,33 @@ export class DecodeError extends RedisextError {
   }
 }
 
+/** One bad field of a {@link ValidationError}: its path (`age`, `tags[2]`, `address.city`) and what is wrong. */
+export interface FieldProblem {
+  /** The field, with the path inside a nested value when the problem is there. */
+  readonly field: string;
+  /** What is wrong: `missing`, `unknown field`, `expected a number, got a string`... */
+  readonly problem: string;
+}
+
+/**
+ * A document (`Document.save`, `update`) does not match its schema: a required field missing, a
+ * value of the wrong type, an unknown field, a number that is not finite, an invalid Date.
+ * `fields` lists every bad field, not only the first. Nothing was written.
+ */
+export class ValidationError extends RedisextError {
+  /** Every bad field, in the schema's order (unknown fields last). */
+  readonly fields: readonly FieldProblem[];
+
+  constructor(fields: readonly FieldProblem[], context: ErrorContext = {}) {
+    const list = fields.map(({ field, problem }) => `${field}: ${problem}`).join('; ');
+    super(
+      `invalid document (${fields.length} bad field${fields.length === 1 ? '' : 's'}): ${list}`,
+      context,
+    );
+    this.fields = fields;
+  }
+}
+
 /**
  * What a command that met a {@link ConnectionError} did on the server:
  * - `'not-sent'`: it never left this process (no connection could be made, or the client was

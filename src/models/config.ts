@@ -50,7 +50,15 @@ export interface ModelOptions {
   onError?: OnError;
   /** `Semaphore`: how many permits (units of weight) may be held at once. */
   permits?: number;
+  /**
+   * `Document`: the class whose `@field()` properties make the document (constructible without
+   * arguments).
+   */
+  schema?: SchemaClass;
 }
+
+/** A `Document` schema: a class of `@field()` properties, constructible without arguments. */
+export type SchemaClass<T extends object = object> = new () => T;
 
 /** The static configuration fields every model class has. */
 export interface ModelStatics {
@@ -70,6 +78,7 @@ export interface ModelStatics {
   LIMITS?: readonly LimitOptions[];
   ON_ERROR?: OnError;
   PERMITS?: number;
+  SCHEMA?: SchemaClass;
   readonly name: string;
 }
 
@@ -90,6 +99,7 @@ const FIELDS = {
   limits: 'LIMITS',
   onError: 'ON_ERROR',
   permits: 'PERMITS',
+  schema: 'SCHEMA',
 } as const satisfies Record<keyof ModelOptions, keyof ModelStatics>;
 
 /**

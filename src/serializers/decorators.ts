@@ -1,4 +1,12 @@
 import { Expose, Transform } from 'class-transformer';
+import {
+  fieldOptions,
+  type FieldOptions,
+  type FieldSpec,
+  type FieldType,
+} from './field-options.js';
+
+export type { FieldOptions, FieldSpec, FieldType } from './field-options.js';
 
 /**
  * The decorators of this package work in both of TypeScript's decorator modes:
@@ -20,6 +28,8 @@ const METADATA: symbol = symbols.metadata;
 
 /** Where `@field()` keeps the names it marks, in a class's decorator metadata (own property). */
 const FIELDS = Symbol('redisext.fields');
+/** Where `@field(...)` keeps the options it was given, by name, in a class's decorator metadata. */
+const SPECS = Symbol('redisext.field-specs');
 
 /** Any class, abstract or not, whatever its constructor takes. @internal */
 export type AnyClass = abstract new (...args: never[]) => unknown;
@@ -81,6 +91,8 @@ const described = (name: PropertyKey | undefined): string =>
 
 /** Field names per class prototype (the stored names, class-transformer's `@Expose` done). */
 const fieldsOf = new WeakMap<object, string[]>();
+/** The options of legacy `@field(...)` calls per class prototype, by name. */
+const legacySpecs = new WeakMap<object, globalThis.Map<string, FieldOptions>>();
 
 function declareField(prototype: object, name: string): void {
   const list = fieldsOf.get(prototype) ?? [];
@@ -124,7 +136,12 @@ export function storedFields(cls: AnyClass): string[] {
   return names;
 }
 
-function legacyField(target: unknown, key: unknown, descriptor: unknown): void {
+function legacyField(
+  target: unknown,
+  key: unknown,
+  descriptor: unknown,
+  options: FieldOptions | undefined,
+): void {
   if (typeof target === 'function') {
     throw new TypeError(
       `@field() cannot mark the static property ${described(key as PropertyKey)} of ${target.name}: only instance properties are stored`,
@@ -146,9 +163,14 @@ function legacyField(target: unknown, key: unknown, descriptor: unknown): void {
     );
   }
   declareField(target, key);
+  if (options !== undefined) {
+    let specs = legacySpecs.get(target);
+    if (specs === undefined) legacySpecs.set(target, (specs = new globalThis.Map()));
+    specs.set(key, options);
+  }
 }
 
-function standardField(context: StandardContext): void {
+function standardField(context: StandardContext, options: FieldOptions | undefined): void {
   const name = described(context.name);
   if (context.kind !== 'field' && context.kind !== 'accessor') {
     throw new TypeError(
@@ -177,13 +199,25 @@ function standardField(context: StandardContext): void {
   if (!Object.hasOwn(metadata, FIELDS)) metadata[FIELDS] = [];
   const list = metadata[FIELDS] as string[];
   if (!list.includes(context.name)) list.push(context.name);
+  if (options !== undefined) {
+    if (!Object.hasOwn(metadata, SPECS)) metadata[SPECS] = Object.create(null);
+    (metadata[SPECS] as Record<string, FieldOptions>)[context.name] = options;
+  }
 }
 
 /**
- * Marks a property as stored by the Typed serializer. Only decorated properties are written and
- * read back (class-transformer's `@Expose`, used with `excludeExtraneousValues`). Nested values
- * keep their types whatever the declaration says: they carry their own tags. Works with
- * `experimentalDecorators` and with standard decorators (a field or an `accessor` field).
+ * Marks a property as stored: by the Typed serializer (only decorated properties are written and
+ * read back: class-transformer's `@Expose`, used with `excludeExtraneousValues`) and by the
+ * `Document` model (one hash field each). Works with `experimentalDecorators` and with standard
+ * decorators (a field or an `accessor` field).
+ *
+ * The argument, for the `Document` model (the Typed serializer ignores it: its nested values
+ * carry their own tags), is the field's type or its options:
+ * - `@field()`: a required field, its type read from TypeScript's metadata
+ *   (`experimentalDecorators` with `emitDecoratorMetadata`);
+ * - `@field(Number)`, `@field([String])` (an array of strings), `@field(Address)` (a class of
+ *   `@field()`s): the type named, as standard decorators need;
+ * - `@field({ type: Number, optional: true })`: options (both may be left out).
  *
  * @example
  * ```ts
@@ -191,21 +225,62 @@ function standardField(context: StandardContext): void {
  * class Order {
  *   @field() id = '';
  *   @field() placed = new Date();
- *   @field() lines: OrderLine[] = [];
+ *   @field({ type: [OrderLine] }) lines: OrderLine[] = [];
+ *   @field({ optional: true }) note?: string;
  *   cached?: string; // not stored
  * }
  * ```
- * @throws TypeError when used without parentheses (`@field`), or on a method, a static, private
- * or symbol-named property.
+ * @throws TypeError when used without parentheses (`@field`), on a method, a static, private
+ * or symbol-named property, or with an argument that is neither a type nor {@link FieldOptions}.
  */
-export function field(): DualFieldDecorator {
-  if (arguments.length > 0) {
+export function field(typeOrOptions?: FieldType | FieldOptions): DualFieldDecorator {
+  if (arguments.length > 1) {
     throw new TypeError('@field is a decorator factory: write @field(), with parentheses');
   }
+  const options = fieldOptions(typeOrOptions);
   return ((target: unknown, context: unknown, descriptor?: unknown): void => {
-    if (isStandardContext(context)) standardField(context);
-    else legacyField(target, context, descriptor);
+    if (isStandardContext(context)) standardField(context, options);
+    else legacyField(target, context, descriptor, options);
   }) as DualFieldDecorator;
+}
+
+/**
+ * The fields of a class as declared, its base classes' included (base fields first, each name
+ * once: the most derived declaration wins), with what each `@field(...)` said. Reads either
+ * decorator mode: the legacy registry and the standard decorator metadata of the class chain.
+ * @internal
+ */
+export function fieldSpecs(cls: AnyClass): FieldSpec[] {
+  const chain: AnyClass[] = [];
+  for (
+    let level = cls as AnyClass | null;
+    typeof level === 'function' && level !== Function.prototype;
+    level = Object.getPrototypeOf(level) as AnyClass | null
+  ) {
+    chain.unshift(level);
+  }
+  const byName = new globalThis.Map<string, FieldSpec>();
+  for (const owner of chain) {
+    const proto = owner.prototype as object | undefined;
+    const legacy = proto === undefined ? undefined : fieldsOf.get(proto);
+    const specs = proto === undefined ? undefined : legacySpecs.get(proto);
+    for (const name of legacy ?? []) {
+      byName.delete(name);
+      byName.set(name, { name, optional: false, ...specs?.get(name), owner });
+    }
+    const metadata = (owner as unknown as Record<symbol, unknown>)[METADATA] as
+      Record<symbol, unknown> | null | undefined;
+    if (metadata && Object.hasOwn(owner, METADATA) && Object.hasOwn(metadata, FIELDS)) {
+      const own = Object.hasOwn(metadata, SPECS)
+        ? (metadata[SPECS] as Record<string, FieldOptions>)
+        : undefined;
+      for (const name of metadata[FIELDS] as string[]) {
+        byName.delete(name);
+        byName.set(name, { name, optional: false, ...own?.[name], owner });
+      }
+    }
+  }
+  return [...byName.values()].map((spec) => ({ ...spec, optional: spec.optional === true }));
 }
 
 /**
