@@ -7,14 +7,19 @@ import { runPython } from '../support/python.js';
  * kept on purpose: falsy values skip the serializer both ways, `json.dumps` with its default
  * separators and ASCII escapes, `int()` of a priority. Its Lock's source is not public: it is
  * re-created from its tests and docs/compatibility.md (`EXISTS`, then `SET key ''`, `EXPIRE`).
+ * Its `Pickle` serializer is `pickle.dumps` (Python 2's `cPickle`; here Python 3's default
+ * protocol) and `pickle.loads`. It has no Document: the `Document` class here is the layout of
+ * its HashMap with one hash field per attribute, in the text forms of docs/models/document.md.
  *
  * Protocol: stdin is `{"url", "steps": [{model, serializer, key, call, args}]}`, stdout the JSON
  * list of results, one `{"ok": value}` or `{"error": "Type: message"}` per step, in order.
- * Bytes travel as text when they are UTF-8, else as `{"$bytes": base64}` (both ways); an
- * argument `{"$int": "digits"}` is a Python int beyond JavaScript's safe integers.
+ * Arguments are in the tagged JSON form of python-values.ts (`{"$int": "digits"}`,
+ * `{"$bytes": base64}`, `{"$tuple": [...]}`...), rebuilt into Python values. What Pickle and
+ * Document read is printed in that tagged form too; other bytes as text when they are UTF-8,
+ * else as `{"$bytes": base64}`.
  */
 export const ANCESTOR_PY = String.raw`
-import base64, json, sys
+import base64, datetime, json, pickle, sys
 import redis
 
 def text(raw):
@@ -33,7 +38,14 @@ class Numeric:
     encode = staticmethod(lambda value: int(value))
     decode = staticmethod(lambda raw: int(raw))
 
-SERIALIZERS = {'JSON': JSON, 'String': String, 'Numeric': Numeric}
+class Read:  # a value the Pickle serializer read: stdout gets its tagged description
+    def __init__(self, value): self.value = value
+
+class Pickle:  # pickle.dumps with Python's default protocol; cPickle in the Python 2 ancestor
+    encode = staticmethod(lambda value: pickle.dumps(value))
+    decode = staticmethod(lambda raw: Read(pickle.loads(raw)))
+
+SERIALIZERS = {'JSON': JSON, 'String': String, 'Numeric': Numeric, 'Pickle': Pickle}
 
 # models/abc.py: the key is the constructor's (or KEY); there is no PREFIX
 class Model:
@@ -107,17 +119,72 @@ class Lock(Model):  # EXISTS, then SET key '' and EXPIRE (seconds); release is a
     def exists(self): return bool(self.r.exists(self.key))
     def ttl(self): return self.r.ttl(self.key)
 
-MODELS = {m.__name__: m for m in (Counter, Map, HashMap, Pool, SortedSet, Queue, Stack, PriorityQueue, Lock)}
+# Document: the ancestor has none. This is the layout of its HashMap with one hash field per
+# attribute and no serializer, each field the documented text (docs/models/document.md),
+# written and parsed here by hand as a Python service would.
+def as_text(value):
+    if isinstance(value, bool): return '1' if value else '0'
+    if isinstance(value, (int, float)): return str(value)
+    if isinstance(value, datetime.datetime): return value.isoformat()
+    if isinstance(value, (list, dict)): return json.dumps(value)  # default separators, ASCII escapes
+    if isinstance(value, str): return value
+    raise TypeError('no text form for ' + type(value).__name__)
 
-def arg(value):
-    if isinstance(value, dict) and set(value) == {'$bytes'}: return base64.b64decode(value['$bytes'])
-    if isinstance(value, dict) and set(value) == {'$int'}: return int(value['$int'])
-    return value
+def from_iso(stored):  # Python < 3.11 does not read the 'Z' of toISOString()
+    return datetime.datetime.fromisoformat(stored[:-1] + '+00:00' if stored.endswith('Z') else stored)
+
+PARSE = {'str': str, 'int': int, 'float': float, 'bool': lambda t: {'1': True, '0': False}[t],
+         'datetime': from_iso, 'json': json.loads}
+
+class Document(Model):  # HSET of the fields given, HGETALL
+    def save(self, doc): return self.r.hset(self.key, mapping={k: as_text(v) for k, v in doc.items()})
+    def fields(self): return {text(k): text(v) for k, v in self.r.hgetall(self.key).items()}
+    def load(self, types):  # every stored field parsed by its type (a field not in types: KeyError)
+        stored = self.fields()
+        return {k: Read(PARSE[types[k]](v)) for k, v in stored.items()} if stored else None
+
+MODELS = {m.__name__: m for m in (Counter, Map, HashMap, Pool, SortedSet, Queue, Stack, PriorityQueue, Lock, Document)}
+
+def b64(raw): return base64.b64encode(raw).decode('ascii')
+
+TAGS = {
+    '$bytes': base64.b64decode, '$bytearray': lambda v: bytearray(base64.b64decode(v)),
+    '$int': int, '$float': float, '$tuple': lambda v: tuple(arg(x) for x in v),
+    '$set': lambda v: {arg(x) for x in v}, '$frozenset': lambda v: frozenset(arg(x) for x in v),
+    '$dict': lambda v: {arg(k): arg(x) for k, x in v},
+    '$datetime': from_iso, '$date': datetime.date.fromisoformat,
+}
+
+def arg(value):  # a tagged JSON argument (python-values.ts) to the Python value
+    if isinstance(value, list): return [arg(v) for v in value]
+    if not isinstance(value, dict): return value
+    if len(value) == 1 and next(iter(value)) in TAGS:
+        tag, inner = next(iter(value.items()))
+        return TAGS[tag](inner)
+    return {k: arg(v) for k, v in value.items()}
+
+SAFE = 2 ** 53 - 1
+
+def describe(v):  # what a Pickle or Document read gave, in the tagged JSON form
+    if v is None or isinstance(v, (bool, str)): return v
+    if isinstance(v, int): return v if -SAFE <= v <= SAFE else {'$int': str(v)}
+    if isinstance(v, float): return {'$float': v}
+    if isinstance(v, bytes): return {'$bytes': b64(v)}
+    if isinstance(v, bytearray): return {'$bytearray': b64(bytes(v))}
+    if isinstance(v, list): return [describe(x) for x in v]
+    if isinstance(v, tuple): return {'$tuple': [describe(x) for x in v]}
+    if isinstance(v, frozenset): return {'$frozenset': [describe(x) for x in v]}
+    if isinstance(v, set): return {'$set': [describe(x) for x in v]}
+    if isinstance(v, dict): return {'$dict': [[describe(k), describe(x)] for k, x in v.items()]}
+    if isinstance(v, datetime.datetime): return {'$datetime': v.isoformat(timespec='microseconds')}
+    if isinstance(v, datetime.date): return {'$date': v.isoformat()}
+    raise TypeError('no description for ' + type(v).__name__)
 
 def out(value):
+    if isinstance(value, Read): return describe(value.value)
     if isinstance(value, bytes):
         try: return value.decode('utf-8')
-        except UnicodeDecodeError: return {'$bytes': base64.b64encode(value).decode('ascii')}
+        except UnicodeDecodeError: return {'$bytes': b64(value)}
     if isinstance(value, (list, tuple, set, frozenset)): return [out(v) for v in value]
     if isinstance(value, dict): return {str(k): out(v) for k, v in value.items()}
     return value
@@ -131,14 +198,14 @@ for step in request['steps']:
         results.append({'ok': out(getattr(model, step['call'])(*[arg(a) for a in step.get('args', [])]))})
     except Exception as error:
         results.append({'error': type(error).__name__ + ': ' + str(error)})
-json.dump(results, sys.stdout)
+json.dump(results, sys.stdout, allow_nan=False)
 `;
 
 /** One call of an ancestor model method. */
 export interface AncestorCall {
   /** The ancestor's class name: `Counter`, `Map`, `HashMap`, `Pool`, `SortedSet`... */
   readonly model: string;
-  /** The ancestor's serializer class name (`JSON`, `String`, `Numeric`); none when absent. */
+  /** The ancestor's serializer class name (`JSON`, `String`, `Numeric`, `Pickle`); none when absent. */
   readonly serializer?: string;
   readonly key: string;
   /** The method: `push`, `pop`, `get`, `set`, `members`... */

@@ -8,31 +8,19 @@ import {
   serializer,
   SortedSet,
   Stack,
-  type Model,
-  type Serializer,
 } from '../../src/index.js';
+import { DOCUMENT } from './document-row.js';
+import { PICKLE } from './pickle-row.js';
+import { canonical, row, type ModelRow, type RowCall, type SerializerRow } from './rows.js';
 
-/**
- * One serializer both sides share. Adding a serializer (Pickle) is one row here plus its class
- * in the ancestor program (ancestor.ts).
- */
-export interface SerializerRow {
-  /** The ancestor's class name, also ours in the test titles. */
-  readonly name: string;
-  readonly serializer: Serializer<unknown>;
-  /** Distinct values (distinct stored forms too): what we write and Python must read back. */
-  readonly values: readonly unknown[];
-  /**
-   * The values Python can write (default `values`): the ancestor skips the serializer for falsy
-   * values, so it stores `''` raw (which our JSON serializer reads as `''`) and redis-py refuses
-   * `False`, `None`, `[]`, `{}`.
-   */
-  readonly fromPython?: readonly unknown[];
-}
+export { canonical, type ModelRow, type Open, type RowCall, type SerializerRow } from './rows.js';
 
 const nested = { a: [1, { b: null, c: 'ü' }], ключ: 'значение', n: -0.5, t: true };
 
-/** The serializers of the interop table. */
+/**
+ * The serializers of the interop table (shapes in rows.ts). Adding a serializer is one row here
+ * plus its class in the ancestor program (ancestor.ts).
+ */
 export const SERIALIZERS: readonly SerializerRow[] = [
   {
     name: 'JSON',
@@ -61,46 +49,8 @@ export const SERIALIZERS: readonly SerializerRow[] = [
     serializer: serializer.Numeric,
     values: [0, 1, -42, 2 ** 53 - 1, -(2 ** 53 - 1)],
   },
+  PICKLE,
 ];
-
-/** An ancestor call on a row's key (`suffix`: on `key:suffix`). */
-export interface RowCall {
-  readonly call: string;
-  readonly args?: readonly unknown[];
-  readonly suffix?: string;
-}
-
-/** Opens a TypeScript handle on the row's key (`suffix`: on `key:suffix`). */
-export type Open<M> = (suffix?: string) => M;
-
-/**
- * One model of the interop table: how each side writes `values` with its own API, and what the
- * other side reads back. Adding a model (Document) is one row.
- */
-export interface ModelRow<M extends Model = Model> {
-  /** The ancestor's class name, also ours. */
-  readonly name: string;
-  readonly model: new (key?: string) => M;
-  /** The serializer rows that make sense for this model (default: all). */
-  readonly serializers?: readonly string[];
-  /** Python → TS: the ancestor calls writing `values`. */
-  pythonWrites(values: readonly unknown[]): RowCall[];
-  /** Python → TS: what our model reads from there, compared with `expectTs`. */
-  tsReads(open: Open<M>, values: readonly unknown[]): Promise<unknown>;
-  expectTs(values: readonly unknown[]): unknown;
-  /** TS → Python: our writes of `values`. */
-  tsWrites(open: Open<M>, values: readonly unknown[]): Promise<unknown>;
-  /** TS → Python: the ancestor calls reading them back; their results are compared with `expectPython`. */
-  pythonReads(values: readonly unknown[]): RowCall[];
-  expectPython(values: readonly unknown[]): unknown[];
-  /** Puts Python's results in a comparable order (a set's members come in any order). */
-  normalisePython?(results: unknown[]): unknown[];
-}
-
-/** A stable order for values read from a set. */
-export function canonical(values: readonly unknown[]): unknown[] {
-  return [...values].sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
-}
 
 const reversed = (values: readonly unknown[]): unknown[] => [...values].reverse();
 const each = (
@@ -114,9 +64,8 @@ const drain = async (pop: () => Promise<unknown>, n: number): Promise<unknown[]>
   for (let i = 0; i < n; i += 1) got.push(await pop());
   return got;
 };
-const row = <M extends Model>(r: ModelRow<M>): ModelRow => r as unknown as ModelRow;
 
-/** The models of the interop table. */
+/** The models of the interop table. Adding a model is one row. */
 export const MODELS: readonly ModelRow[] = [
   row<Counter>({
     name: 'Counter',
@@ -209,4 +158,5 @@ export const MODELS: readonly ModelRow[] = [
     pythonReads: (values) => times(values.length + 1, 'pop'),
     expectPython: (values) => [...reversed(values), null],
   }),
+  DOCUMENT,
 ];
