@@ -91,6 +91,44 @@ describe('merged script calls', function () {
     expect(await commandCalls(server, 'evalsha', 'eval')).to.be.below(6);
   });
 
+  it('from 32 calls issued together, sends two runner calls a turn apart, each call answering as alone', async () => {
+    const Main = connectionTo(server);
+    const Limits = limiter(Main, 60);
+    const id = uniq('rl');
+    await new Limits(id).reset(); // connected, so the calls below go out together
+    await raw(server, 'CONFIG', 'RESETSTAT');
+    let sent = 0;
+    const results = await Promise.all(
+      Array.from({ length: 100 }, () => new Limits(id).take().finally(() => sent++)),
+    );
+    expect(results.filter((r) => r.allowed)).to.have.length(60);
+    expect(results.map((r) => r.allowed)).to.deep.equal(
+      Array.from({ length: 100 }, (_, i) => i < 60),
+    );
+    expect(results.slice(0, 60).map((r) => r.remaining)).to.deep.equal(
+      Array.from({ length: 60 }, (_, i) => 59 - i),
+    );
+    expect(sent).to.equal(100);
+    // 50 now, 50 a turn later (an EVALSHA met by NOSCRIPT may add one EVAL each)
+    const calls = await commandCalls(server, 'evalsha');
+    expect(calls, 'EVALSHA calls for 100 takes issued together').to.be.within(2, 4);
+  });
+
+  it('a plain command issued while half the calls wait for the next turn goes after them', async () => {
+    const Main = connectionTo(server);
+    const Limits = limiter(Main, 100);
+    const limit = new Limits(uniq('rl'));
+    await limit.peek();
+    const takes = Array.from({ length: 40 }, () => limit.take());
+    await new Promise((resolve) => process.nextTick(resolve)); // the first half is sent
+    const peek = await limit.peek(); // a script: held; flushed with the second half
+    const reset = limit.reset(); // DEL: sends the held calls first
+    expect((await Promise.all(takes)).every((r) => r.allowed)).to.equal(true);
+    expect(peek.remaining).to.equal(59); // what a take would leave: the 40 takes went before it
+    expect(await reset).to.equal(true);
+    expect((await limit.peek()).remaining).to.equal(99); // the reset went after the peek
+  });
+
   it('keeps the order of the calls issued: a script call, a plain command, a script call', async () => {
     const Main = connectionTo(server);
     const Limits = limiter(Main, 2);
