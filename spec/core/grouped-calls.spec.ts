@@ -70,13 +70,14 @@ describe('grouped script calls', () => {
     expect(units.map((unit) => unit.calls)).to.deep.equal([[0, 2], [1]]);
   });
 
-  it('compares Buffer keys by their bytes, and never confuses a Buffer with a string', () => {
+  it('groups nothing sent with a Buffer key (a Buffer and a string may name the same key)', () => {
     const units = groupCalls([
-      call(single, Buffer.from('k'), 'p', '1'),
+      call(single, 'k', 'p', '1'),
       call(single, Buffer.from('k'), 'p', '2'),
       call(single, 'k', 'p', '3'),
     ]);
-    expect(units.map((unit) => unit.calls)).to.deep.equal([[0, 1], [2]]);
+    expect(units.map((unit) => unit.calls)).to.deep.equal([[0], [1], [2]]);
+    expect(units.every((unit) => !unit.grouped)).to.equal(true);
   });
 
   it('sends calls as they are when nothing groups', () => {

@@ -28,79 +28,98 @@ export interface Unit {
 }
 
 interface Open {
-  readonly signature: string;
+  /** Its first call: the others have the same script, keys and shared arguments. */
+  readonly first: Command;
+  readonly keys: number;
   readonly calls: number[];
 }
 
-/** A key as text, for comparing keys (Buffers compared byte for byte). */
-const keyText = (key: RedisArg): string =>
-  typeof key === 'string' ? key : `\u0000${key.toString('latin1')}`;
+/** The number of keys of an EVALSHA command (`EVALSHA sha numkeys key... arg...`). */
+const keyCount = (command: Command): number => Number(command.args[2]);
 
-/** The keys of an EVALSHA command (`EVALSHA sha numkeys key... arg...`). */
-function keysOf(command: Command): RedisArg[] {
-  const count = Number(command.args[2]);
-  return command.args.slice(3, 3 + count);
+/** Whether the EVALSHA command has a Buffer among its keys. */
+function bufferKeys(command: Command): boolean {
+  const args = command.args;
+  for (let i = 3, end = 3 + keyCount(command); i < end; i++) {
+    if (typeof args[i] !== 'string') return true;
+  }
+  return false;
 }
 
 /**
  * The calls grouped where they can be (see the module). `commands` are EVALSHA calls of our
  * scripts with fixed key counts; the result lists what to send, in order: each given call in
- * exactly one unit.
+ * exactly one unit. Calls with a Buffer key are never grouped, nor any call sent with them
+ * (comparing a Buffer key with a string one would need their bytes; it never happens with
+ * our scripts).
  */
 export function groupCalls(commands: readonly Command[]): Unit[] {
+  if (!commands.some((command) => command.script?.group !== undefined)) return alone(commands);
+  if (commands.some(bufferKeys)) return alone(commands);
   const units: Array<Unit | Open> = [];
-  /** The open group of each signature. */
-  const open = new Map<string, Open>();
-  /** The open group each key is part of. */
-  const owner = new Map<string, Open>();
+  /** The open group each key is part of (keys are strings here). */
+  const owner = new Map<RedisArg, Open>();
+  const close = (group: Open): void => {
+    const args = group.first.args;
+    for (let i = 3; i < 3 + group.keys; i++) {
+      if (owner.get(args[i]) === group) owner.delete(args[i]);
+    }
+  };
   let grouping = false;
   commands.forEach((command, index) => {
-    const keys = keysOf(command).map(keyText);
-    const signature = signatureOf(command, keys);
-    // Another call on a key of an open group closes that group.
-    for (const key of keys) {
-      const group = owner.get(key);
-      if (group !== undefined && group.signature !== signature) {
-        open.delete(group.signature);
-        owner.delete(key);
+    const args = command.args;
+    const keys = keyCount(command);
+    const candidate = owner.get(args[3]);
+    if (candidate !== undefined && command.script?.group !== undefined) {
+      if (sameGroup(candidate.first, command, keys)) {
+        candidate.calls.push(index);
+        grouping = true;
+        return;
       }
     }
-    if (signature === undefined) {
+    // Another call on a key of an open group closes that group.
+    for (let i = 3; i < 3 + keys; i++) {
+      const group = owner.get(args[i]);
+      if (group !== undefined) close(group);
+    }
+    if (command.script?.group === undefined) {
       units.push({ command, calls: [index], grouped: false });
       return;
     }
-    const group = open.get(signature);
-    if (group !== undefined) {
-      group.calls.push(index);
-      grouping = true;
-      return;
-    }
-    const started: Open = { signature, calls: [index] };
+    const started: Open = { first: command, keys, calls: [index] };
     units.push(started);
-    open.set(signature, started);
-    for (const key of keys) owner.set(key, started);
+    for (let i = 3; i < 3 + keys; i++) owner.set(args[i], started);
   });
-  if (!grouping)
-    return commands.map((command, index) => ({ command, calls: [index], grouped: false }));
+  if (!grouping) return alone(commands);
   return units.map((unit) => {
-    if (!('signature' in unit)) return unit;
+    if (!('first' in unit)) return unit;
     const calls = unit.calls;
     if (calls.length === 1) return { command: commands[calls[0]], calls, grouped: false };
     return { command: groupCommand(calls.map((i) => commands[i])), calls, grouped: true };
   });
 }
 
+/** Each call as it came. */
+function alone(commands: readonly Command[]): Unit[] {
+  return commands.map((command, index) => ({ command, calls: [index], grouped: false }));
+}
+
 /**
- * What calls must share to be grouped: the group script, the keys, the shared arguments and
- * the number of the others; undefined for a call whose script has no group form.
+ * Whether `command` joins the group `first` started: the same script (so the same group
+ * script), as many arguments, and the same keys and shared arguments.
  */
-function signatureOf(command: Command, keys: readonly string[]): string | undefined {
-  const group = command.script?.group;
-  if (group === undefined) return undefined;
-  const args = command.args;
-  const first = 3 + keys.length;
-  const shared = args.slice(first, first + group.shared).map(keyText);
-  return JSON.stringify([group.script.name, args.length - first, keys, shared]);
+function sameGroup(first: Command, command: Command, keys: number): boolean {
+  const a = first.args;
+  const b = command.args;
+  if (first.script !== command.script || a.length !== b.length || keyCount(first) !== keys) {
+    return false;
+  }
+  for (let i = 3, end = 3 + keys + command.script!.group!.shared; i < end; i++) {
+    const x = a[i];
+    const y = b[i];
+    if (x !== y && !(typeof x !== 'string' && typeof y !== 'string' && x.equals(y))) return false;
+  }
+  return true;
 }
 
 /** The group script's call for `calls` (same script, keys and shared arguments). */
@@ -108,7 +127,7 @@ function groupCommand(calls: readonly Command[]): Command<unknown> {
   const [first] = calls;
   const script = first.script!;
   const group = script.group!;
-  const keys = keysOf(first);
+  const keys = first.args.slice(3, 3 + keyCount(first));
   const start = 3 + keys.length;
   const args: RedisArg[] = first.args.slice(start, start + group.shared);
   args.push(String(calls.length));
