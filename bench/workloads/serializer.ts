@@ -26,6 +26,17 @@ export function orderFields(id: number) {
   };
 }
 
+/** Whether `order` holds the fields of order `i`, its Date revived (also the Document workload's). */
+export function orderMatches(order: ReturnType<typeof orderFields>, i: number): boolean {
+  return (
+    order.id === i &&
+    order.placed instanceof Date &&
+    order.placed.getTime() === 1_714_564_800_000 + i &&
+    order.lines[1]?.sku === 'B-200' &&
+    order.total === 129.9
+  );
+}
+
 function makeOrder(id: number): Order {
   return Object.assign(new Order(), orderFields(id));
 }
@@ -91,12 +102,7 @@ export const serializerClass: Workload = {
   usesServer: false,
   subjects: () => {
     const ok = (order: Order, i: number): boolean =>
-      order instanceof Order &&
-      order.id === i &&
-      order.placed instanceof Date &&
-      order.placed.getTime() === 1_714_564_800_000 + i &&
-      order.lines[1]?.sku === 'B-200' &&
-      order.total === 129.9;
+      order instanceof Order && orderMatches(order, i);
     return [
       codec<Order>(
         'typed',
