@@ -15,6 +15,7 @@ import { drive, driveSync } from './driver.js';
 import { environment } from './environment.js';
 import { runMemory, type MemoryResult } from './memory/index.js';
 import { COORDINATION_LIST, runCoordination } from './coordination/index.js';
+import { NEAR_LIST, runNearCache } from './near-cache/index.js';
 import { QUEUE_WORKLOADS, RQ_MEMORY, runQueues, type QueueSection } from './queues/index.js';
 import { render, save } from './report.js';
 import { summarize, type BenchResults, type WorkloadResult } from './results.js';
@@ -93,6 +94,7 @@ async function main(): Promise<void> {
   if (wants(argv, 'list')) {
     for (const w of WORKLOADS) log(`${w.id.padEnd(18)} ${w.title}`);
     for (const w of COORDINATION_LIST) log(`${w.id.padEnd(18)} ${w.title}`);
+    for (const w of NEAR_LIST) log(`${w.id.padEnd(18)} ${w.title}`);
     for (const w of QUEUE_WORKLOADS) log(`${w.id.padEnd(18)} ${w.title}`);
     log(
       `${RQ_MEMORY.padEnd(18)} server memory kept after 100,000 messages through a ReliableQueue`,
@@ -107,12 +109,14 @@ async function main(): Promise<void> {
   const queueWorkloads = QUEUE_WORKLOADS.filter((w) => selected(config, w.id));
   const rqMemory = selected(config, RQ_MEMORY);
   const coordination = COORDINATION_LIST.some((w) => selected(config, w.id));
+  const near = NEAR_LIST.some((w) => selected(config, w.id));
   if (
     workloads.length === 0 &&
     !memory &&
     queueWorkloads.length === 0 &&
     !rqMemory &&
-    !coordination
+    !coordination &&
+    !near
   )
     throw new UsageError(`no workload matches ${config.only.join(',')}`);
 
@@ -153,6 +157,16 @@ async function main(): Promise<void> {
     );
     results.push(...coordinated.workloads);
 
+    // The near-cache section (hot reads, invalidation delay, tracking memory): its own clients.
+    const nearCache = await runNearCache(
+      server,
+      (id) => selected(config, id),
+      config,
+      runWorkload,
+      log,
+    );
+    results.push(...nearCache.workloads);
+
     // The reliable-queue section: its own connections (redisext, BullMQ), after the others.
     let queues: QueueSection = { workloads: [] };
     if (queueWorkloads.length > 0 || rqMemory) {
@@ -191,6 +205,7 @@ async function main(): Promise<void> {
     );
     console.log(render(report));
     for (const line of coordinated.lines) console.log(`\n${line}`);
+    for (const line of nearCache.lines) console.log(`\n${line}`);
     if (config.save) console.log(`\nsaved ${save(report)}`);
   } finally {
     for (const contender of contenders.values()) await contender.close().catch(() => undefined);

@@ -15,7 +15,7 @@ interface RatioTarget {
 /** The single-operation workloads with 100 calls in flight. */
 const CONCURRENT = ['incr-100', 'json-100', 'queue-100', 'set-100'];
 
-/** The targets of issues 6 and 9 (reported as PASS/MISS, never asserted in tests). */
+/** The targets of issues 6, 9, 12, 14 and 15 (reported as PASS/MISS, never asserted in tests). */
 export const RATIO_TARGETS: readonly RatioTarget[] = [
   ...CONCURRENT.flatMap((workload) => [
     { workload, contender: 'node-redis-t0', min: 0.9 },
@@ -33,6 +33,12 @@ export const RATIO_TARGETS: readonly RatioTarget[] = [
   { workload: 'sem-100', contender: 'redis-semaphore-ioredis', min: 2, ours: 'redisext-lanes2' },
   // Issue 14: a Document's save + load against a JSON Map with the Date revived by hand.
   { workload: 'document-100', contender: 'json-revival', min: 0.5 },
+  // Issue 15: hot reads through the near cache against the round-trip read and node-redis'
+  // clientSideCache.
+  { workload: 'near-100', contender: 'redisext-plain', min: 20 },
+  { workload: 'near-100', contender: 'node-redis-csc', min: 2 },
+  // Ours: with every read a hit, the hit path itself against the round trip.
+  { workload: 'near-hits-100', contender: 'redisext-plain', min: 20 },
   // ReliableQueue end to end (push + process) against BullMQ.
   { workload: 'rq-e2e', contender: 'bullmq', min: 3 },
 ];

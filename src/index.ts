@@ -37,6 +37,7 @@ export {
 } from './models/config.js';
 export type { WaitOptions } from './models/durable.js';
 export { Model, type Operation } from './models/model.js';
+export type { NearCacheOptions, NearCacheStats } from './models/near-cache/index.js';
 export { Handle, type Identify, type Tools } from './models/handle.js';
 export { Namespace } from './models/namespace.js';
 export type { Executor } from './core/executor.js';

@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import { createClient, type RedisClientType } from 'redis';
 import { Connection } from '../../src/index.js';
 import type { BenchServer } from '../server.js';
+import { namedConnection } from '../named-connection.js';
 
 /**
  * The clients of the coordination section (rate limiter, semaphore): a redisext Connection class
@@ -28,17 +29,8 @@ export interface CoordinationEnv {
 
 /** Opens the section's clients (named `bench-coord-*` in `CLIENT LIST`). */
 export async function openEnv(server: BenchServer): Promise<CoordinationEnv> {
-  const dsn = new URL(server.url);
-  dsn.searchParams.set('name', 'bench-coord-redisext');
-  const connection = class CoordinationConnection extends Connection {
-    static override MASTER = dsn.toString();
-  };
-  await connection.client();
-  const lanes = class CoordinationLanes extends Connection {
-    static override MASTER = dsn.toString();
-    static override OPTIONS = { lanes: 2 };
-  };
-  await lanes.client();
+  const connection = await namedConnection(server.url, 'bench-coord-redisext');
+  const lanes = await namedConnection(server.url, 'bench-coord-redisext', { lanes: 2 });
   const ioredis = await ioredisOn(server.url, false);
   const ioredisAuto = await ioredisOn(server.url, true);
   const nodeRedis = createClient({ url: server.url, name: 'bench-coord-node-redis' });

@@ -69,12 +69,16 @@ export interface ConnectionEvent {
     | 'failover'
     | 'replica-skipped'
     | 'script-reload'
-    | 'cluster-refresh';
+    | 'cluster-refresh'
+    | 'near-cache-clear';
   /** The server concerned, `host:port` (absent for the cluster as a whole). */
   readonly address?: string;
   /** The error's class name and code (`ConnectionError ECONNREFUSED`), never its message. */
   readonly error?: string;
-  /** More about it: the connection kind for `connect`, the script for `script-reload`. */
+  /**
+   * More about it: the connection kind for `connect`, the script for `script-reload`, why for
+   * `near-cache-clear` (a tracking connection lost or back, silent, a flush, a moved slot...).
+   */
   readonly detail?: string;
 }
 

@@ -6,6 +6,7 @@ import { classCall, type DualClassDecorator } from '../serializers/decorators.js
 import type { WaitOptions } from './durable.js';
 import type { BackoffOptions } from './reliable-queue/settings.js';
 import type { LimitOptions, OnError } from './rate-limiter/settings.js';
+import type { NearCacheOptions } from './near-cache/options.js';
 
 /** A model's connection: a Connection subclass, or a DSN string (one Connection per DSN). */
 export type ConnectionRef = typeof Connection | string;
@@ -55,6 +56,11 @@ export interface ModelOptions {
    * arguments).
    */
   schema?: SchemaClass;
+  /**
+   * Reads kept in this process's memory, decoded, until Redis says the key changed (`Map`,
+   * `Counter`, `HashMap`, `Cache`, `Document`; see docs/near-cache.md).
+   */
+  nearCache?: NearCacheOptions;
 }
 
 /** A `Document` schema: a class of `@field()` properties, constructible without arguments. */
@@ -79,6 +85,7 @@ export interface ModelStatics {
   ON_ERROR?: OnError;
   PERMITS?: number;
   SCHEMA?: SchemaClass;
+  NEAR_CACHE?: NearCacheOptions;
   readonly name: string;
 }
 
@@ -100,6 +107,7 @@ const FIELDS = {
   onError: 'ON_ERROR',
   permits: 'PERMITS',
   schema: 'SCHEMA',
+  nearCache: 'NEAR_CACHE',
 } as const satisfies Record<keyof ModelOptions, keyof ModelStatics>;
 
 /**

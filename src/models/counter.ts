@@ -21,7 +21,7 @@ export class Counter extends Model {
 
   /** The current value (`GET`), or null when the counter was never set. */
   get(): Promise<number | null> {
-    return this.read(['GET', this.key], nullable(this.serializer as Serializer<number>));
+    return this.cachedRead('', ['GET', this.key], nullable(this.serializer as Serializer<number>));
   }
 
   /** Adds `by` (default 1) and returns the new value (`INCRBY`). */

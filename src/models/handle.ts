@@ -15,6 +15,8 @@ import { integerArg, msArg } from './args.js';
 import type { Identify, Operation, Tools } from './tools.js';
 import { runDurable, waitOptionsOf, type WaitOptions } from './durable.js';
 import { readsBinary } from './values.js';
+import { clearNearCache, invalidating, nearCacheStats, nearRead } from './near-cache/near-reads.js';
+import type { NearCacheOptions, NearCacheStats } from './near-cache/options.js';
 
 export type { Identify, Operation, Tools } from './tools.js';
 
@@ -44,6 +46,18 @@ export abstract class Handle implements CommandOrigin {
   static WAIT?: WaitOptions;
   /** How values are stored; none = strings as they are. */
   static SERIALIZER?: Serializer<unknown>;
+  /** Reads kept in memory until Redis says the key changed (see docs/near-cache.md). */
+  static NEAR_CACHE?: NearCacheOptions;
+
+  /** This class's near-cache counters in this process (zeros before its first cached read). */
+  static nearCacheStats(): NearCacheStats {
+    return nearCacheStats(this as unknown as ModelStatics);
+  }
+
+  /** Empties this class's near cache in this process (the counters are kept). */
+  static clearNearCache(): void {
+    clearNearCache(this as unknown as ModelStatics);
+  }
 
   /**
    * The Redis key this handle names: a model's full key (`PREFIX:name`), or a namespace (the
@@ -134,6 +148,7 @@ export abstract class Handle implements CommandOrigin {
     if (command.binary === undefined && readsBinary(command.decode)) {
       command = { ...command, binary: true };
     }
+    if (command.write) command = invalidating(this.constructor as ModelStatics, command);
     const executor = this.executor;
     if (operations.hasSubscribers && !executor?.queues) {
       return traceOperation(command, executor?.kind ?? 'direct', () =>
@@ -157,6 +172,32 @@ export abstract class Handle implements CommandOrigin {
   /** A read command on this handle's key. */
   protected read<R>(args: RedisArg[], decode?: (reply: unknown) => R): Operation<R> {
     return this.run({ args, write: false, decode, model: this.modelName, key: this.key });
+  }
+
+  /**
+   * A read on this handle's key that the class's near cache may serve (`NEAR_CACHE`; direct
+   * calls only): `sub` names what it reads of the key (`''` for the whole value), so that two
+   * reads of one key are told apart.
+   */
+  protected cachedRead<R>(
+    sub: string,
+    args: RedisArg[],
+    decode?: (reply: unknown) => R,
+  ): Operation<R> {
+    return this.cachedRun(sub, () => ({
+      args,
+      write: false,
+      decode,
+      model: this.modelName,
+      key: this.key,
+    }));
+  }
+
+  /** {@link Handle.cachedRead} of a read described in full (`maps`...), made only when sent. */
+  protected cachedRun<R>(sub: string, make: () => Command<R>): Operation<R> {
+    const statics = this.constructor as ModelStatics;
+    if (statics.NEAR_CACHE === undefined || this.executor !== undefined) return this.run(make());
+    return nearRead(statics, this.key, sub, make) as Operation<R>;
   }
 
   /** A read on this handle's key that must see the master's latest state (never a replica). */

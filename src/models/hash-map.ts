@@ -106,7 +106,8 @@ export class HashMap<T = string> extends Model {
 
   /** The value of a field (`HGET`, O(1)), or null when the field (or the key) is absent. */
   get(field: string): Promise<T | null> {
-    return this.read(['HGET', this.key, this.fieldArg(field)], this.one);
+    const name = this.fieldArg(field);
+    return this.cachedRead(`HGET ${name}`, ['HGET', this.key, name], this.one);
   }
 
   /**
@@ -169,7 +170,7 @@ export class HashMap<T = string> extends Model {
    */
   getAll(): Promise<Record<string, T>> {
     const value = storedValue(this.serializer as Serializer<T>);
-    return this.run({
+    return this.cachedRun('HGETALL', () => ({
       args: ['HGETALL', this.key],
       write: false,
       maps: true,
@@ -180,7 +181,7 @@ export class HashMap<T = string> extends Model {
         for (const [field, decoded] of fieldValues(reply, value)) put(record, field, decoded);
         return record;
       }),
-    });
+    }));
   }
 
   /** The field names (`HKEYS`, O(n)), in no particular order; `[]` when the key does not exist. */

@@ -29,7 +29,7 @@ const SET_OPTIONS = { call: 'set(value, options)', known: ['ttl', 'ifAbsent'], n
 export class Map<T = string> extends Model {
   /** The value (`GET`), or null when absent. */
   get(): Promise<T | null> {
-    return this.read(['GET', this.key], nullable(this.serializer)) as Promise<T | null>;
+    return this.cachedRead('', ['GET', this.key], nullable(this.serializer)) as Promise<T | null>;
   }
 
   /**

@@ -4,6 +4,7 @@ import { resolveServer, type ParsedDsn } from './dsn.js';
 import { Endpoint, type RedisClient } from './endpoint.js';
 import type { ResolvedOptions } from './options.js';
 import type { Lease } from './topology.js';
+import type { TrackHooks } from './open-client.js';
 
 /** How a dedicated connection is taken on a cluster node. */
 export interface DedicatedUse {
@@ -25,6 +26,8 @@ export class ClusterNodes {
   constructor(
     private readonly seed: ParsedDsn,
     private readonly options: ResolvedOptions,
+    /** Tracking connections (near cache): each node's endpoint gets these hooks. */
+    private readonly track?: () => TrackHooks,
   ) {}
 
   /** The endpoint of the node at `address` (`host:port`, `[v6]:port`), made on first use. */
@@ -35,7 +38,7 @@ export class ClusterNodes {
       const host = address.slice(0, colon).replace(/^\[|\]$/g, '');
       const port = Number(address.slice(colon + 1));
       const server = resolveServer({ ...this.#settings(), host, port });
-      endpoint = new Endpoint(server, this.options, true);
+      endpoint = new Endpoint(server, this.options, true, undefined, undefined, this.track?.());
       this.#nodes.set(address, endpoint);
     }
     return endpoint;

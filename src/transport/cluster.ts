@@ -1,6 +1,6 @@
 import { keyOf, type Command, type RedisArg } from '../core/command.js';
 import type { ErrorContext } from '../core/errors.js';
-import { CrossSlotError } from '../core/errors.js';
+import { ConfigError, CrossSlotError } from '../core/errors.js';
 import { finish, settle } from '../core/reply.js';
 import { closeWithin } from './deadline.js';
 import { runPipeline } from './batch-exec.js';
@@ -17,11 +17,12 @@ import { scanServer } from './scan.js';
 import { evalOf, isNoScript } from './scripts.js';
 import { replyOptions } from './reply-options.js';
 import { mapError } from './error-map.js';
-import type { ResolvedOptions } from './options.js';
+import { protocolOf, type ResolvedOptions } from './options.js';
 import { slotOf } from '../core/slot.js';
 import type { Lease, PipelineOptions, Topology } from './topology.js';
 import { Watchdog } from './watchdog.js';
 import { sumMetrics, type ConnectionMetrics } from './metrics.js';
+import { Tracking } from './tracking.js';
 
 /**
  * A Redis Cluster: commands go to the master of their key's slot (reads to replicas with
@@ -41,6 +42,8 @@ export class ClusterRouter implements Topology {
   readonly #budget: number;
   /** Counts `close()` calls: a call followed across one stops there. */
   #generation = 0;
+  /** The near cache's tracking and its connections (one per master), once asked for. */
+  #tracking: { tracking: Tracking; nodes: ClusterNodes } | undefined;
 
   constructor(
     readonly seeds: readonly ParsedDsn[],
@@ -71,8 +74,9 @@ export class ClusterRouter implements Topology {
     return { budget: this.#budget, refresh: () => this.#refreshNow(), retriable, live };
   }
 
-  /** A slot refresh of the current cluster client, if there is one. */
+  /** A slot refresh of the current cluster client, if there is one (near caches emptied). */
   #refreshNow(): Promise<void> {
+    this.#tracking?.tracking.clear('cluster slots refreshed');
     const cluster = this.#cluster;
     return cluster ? this.#slotRefresh.refresh(cluster) : Promise.resolve();
   }
@@ -280,9 +284,32 @@ export class ClusterRouter implements Topology {
     return counts.reduce((sum: number, n) => sum + Number(n), 0);
   }
 
+  get tracked(): Tracking | undefined {
+    return this.#tracking?.tracking;
+  }
+
+  tracking(): Tracking {
+    if (this.#tracking) return this.#tracking.tracking;
+    if (protocolOf(this.seeds[0], this.options) !== 3) {
+      throw new ConfigError('the near cache needs RESP3 (CLIENT TRACKING pushes): protocol is 2');
+    }
+    const nodes: ClusterNodes = new ClusterNodes(this.seeds[0], this.options, () =>
+      tracking.hooks(),
+    );
+    const tracking: Tracking = new Tracking({
+      endpointOf: async (key) => nodes.at(this.#masterOf(await this.client(), key)),
+      refresh: () => this.refresh(''),
+      endpoints: () => nodes.endpoints(),
+    });
+    this.#tracking = { tracking, nodes };
+    return tracking;
+  }
+
   /** The traffic counters of the cluster client and of our node endpoints. */
   metrics(): ConnectionMetrics {
-    return sumMetrics([this.#watchdog, ...[...this.#nodes.endpoints()].map((node) => node.meter)]);
+    const endpoints = [...this.#nodes.endpoints()];
+    if (this.#tracking) endpoints.push(...this.#tracking.nodes.endpoints());
+    return sumMetrics([this.#watchdog, ...endpoints.map((node) => node.meter)]);
   }
 
   describe(): string {
@@ -291,7 +318,8 @@ export class ClusterRouter implements Topology {
 
   async close(): Promise<void> {
     this.#generation += 1;
-    await this.#nodes.close();
+    this.#tracking?.tracking.close();
+    await Promise.all([this.#nodes.close(), this.#tracking?.nodes.close()]);
     const cluster = this.#cluster;
     this.#cluster = undefined;
     if (cluster) {

@@ -9,7 +9,7 @@ import { evalOf, isNoScript } from './scripts.js';
 import { replyOptions } from './reply-options.js';
 import { closeWithin, connectDeadline } from './deadline.js';
 import type { ResolvedOptions } from './options.js';
-import { connectClient } from './open-client.js';
+import { connectClient, type TrackHooks } from './open-client.js';
 import { Watchdog } from './watchdog.js';
 import { boundedWait, gaveUp } from './bounded-wait.js';
 import { DedicatedConnections } from './dedicated.js';
@@ -63,10 +63,12 @@ export class Endpoint implements BlockingEndpoint {
     readonly reuse: boolean,
     private readonly resolve?: ServerResolver,
     external?: RedisClient,
+    /** A tracking connection's hooks (near cache, see `tracking.ts`): one lane, tracking on. */
+    private readonly track?: TrackHooks,
   ) {
     this.#server = server;
     this.#external = external && new ExternalClient(external, server.address);
-    const lanes = external ? 1 : (server.lanes ?? options.lanes);
+    const lanes = external || track ? 1 : (server.lanes ?? options.lanes);
     this.#lanes = new Lanes(lanes, (lane) => this.#open(lane));
     this.#mergers = new LaneMergers(this.#lanes.count, (lane) => this.#mergePort(lane));
     const limit = server.commandTimeout ?? options.commandTimeout;
@@ -101,6 +103,11 @@ export class Endpoint implements BlockingEndpoint {
   /** `host:port` or the socket path. */
   get address(): string {
     return this.#server.address;
+  }
+
+  /** Whether the shared client of lane 0 is connected now. */
+  get isOpen(): boolean {
+    return this.#lanes.clientAt(0) !== undefined;
   }
 
   /**
@@ -312,6 +319,7 @@ export class Endpoint implements BlockingEndpoint {
               // A resolved (Sentinel) address may change: reconnect by resolving again.
               reconnects: this.resolve === undefined,
               make: external && (() => external.duplicate()),
+              track: lane === undefined ? undefined : this.track,
               deadline: deadline.promise,
               onReconnecting: () => {
                 this.#watchdog.reconnects++;

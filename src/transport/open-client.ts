@@ -17,6 +17,11 @@ export interface OpenSpec {
   readonly reconnects: boolean;
   /** Makes the client instead of ours (a duplicate of the application's client). */
   readonly make?: () => RedisClient;
+  /**
+   * A tracking connection (near cache): `CLIENT TRACKING ON` at each connect (node-redis'
+   * `emitInvalidate`), its pushes and its state reported here.
+   */
+  readonly track?: TrackHooks;
   /** Rejects when the connect deadline passes. */
   readonly deadline: Promise<never>;
   /** A shared connection started reconnecting. */
@@ -37,14 +42,24 @@ export async function connectClient(spec: OpenSpec): Promise<RedisClient> {
   const { shared, address } = spec;
   let ready = false;
   const attempts = spec.reconnects ? spec.options.reconnectAttempts : 0;
+  const track = spec.track;
+  const options = clientOptions(spec.server, spec.options, (retries) => {
+    if (!shared || !ready || retries >= attempts) return false;
+    return reconnectDelay(retries);
+  });
   const client =
     spec.make?.() ??
     (createClient(
-      clientOptions(spec.server, spec.options, (retries) => {
-        if (!shared || !ready || retries >= attempts) return false;
-        return reconnectDelay(retries);
-      }) as never,
+      (track ? { ...options, emitInvalidate: true } : options) as never,
     ) as unknown as RedisClient);
+  if (track !== undefined) {
+    // Registered first: a lost connection empties the near caches before anything else runs.
+    client.on('invalidate', (key: unknown) => track.invalidate(key === null ? null : String(key)));
+    client.on('error', () => track.down());
+    client.on('reconnecting', () => track.down());
+    client.on('end', () => track.down());
+    client.on('ready', () => track.up());
+  }
   // Reported to the callers of the commands concerned; logged with NODE_DEBUG=redisext.
   client.on('error', (error: unknown) => {
     const label = errorLabel(error);
@@ -67,4 +82,14 @@ export async function connectClient(spec: OpenSpec): Promise<RedisClient> {
     throw error;
   }
   return client;
+}
+
+/** What a tracking connection's client reports (wired by `connectClient`). @internal */
+export interface TrackHooks {
+  /** An invalidation push: a key, or null for a flush of the database. */
+  invalidate(key: string | null): void;
+  /** The connection failed or ended (pushes may have been lost). */
+  down(): void;
+  /** The connection is ready, `CLIENT TRACKING ON` sent. */
+  up(): void;
 }

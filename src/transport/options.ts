@@ -131,6 +131,12 @@ export function clientOptions(
   } as ClientSettings;
 }
 
+/** The RESP version the clients of `server` speak (`client` options win, as in clientOptions). */
+export function protocolOf(server: ParsedDsn, options: ResolvedOptions): number {
+  const user = (options.client as { RESP?: unknown } | undefined)?.RESP;
+  return typeof user === 'number' ? user : (server.protocol ?? 3);
+}
+
 /** node-redis client options as `clientOptions` makes them (cast to node-redis' type to use). */
 export interface ClientSettings {
   readonly RESP: 2 | 3;

@@ -1,6 +1,6 @@
 import type { Command } from '../core/command.js';
 import type { ErrorContext } from '../core/errors.js';
-import { CommandError, ConnectionError } from '../core/errors.js';
+import { CommandError, ConfigError, ConnectionError } from '../core/errors.js';
 import { runPipeline } from './batch-exec.js';
 import { replyOptions } from './reply-options.js';
 import type { ParsedDsn } from './dsn.js';
@@ -13,10 +13,11 @@ import {
   transactionMayRetry,
   type Following,
 } from './follow.js';
-import type { ResolvedOptions } from './options.js';
+import { protocolOf, type ResolvedOptions } from './options.js';
 import { scanServer } from './scan.js';
 import type { Lease, PipelineOptions, Topology } from './topology.js';
 import { errorLabel, report } from './debug.js';
+import { Tracking } from './tracking.js';
 
 /** Replies from a replica that mean "ask elsewhere". */
 const REPLICA_UNAVAILABLE = new Set(['MASTERDOWN', 'LOADING']);
@@ -84,18 +85,23 @@ export class Router implements Topology {
   readonly #budget: number | undefined;
   /** Counts `close()` calls: a call followed across one stops there. */
   #generation = 0;
+  /** The near cache's tracking and its connection to the master, once asked for. */
+  #tracking: { tracking: Tracking; endpoint: Endpoint } | undefined;
 
   /** The traffic counters of the master and the replicas. */
   metrics(): ConnectionMetrics {
-    return sumMetrics([this.master.meter, ...this.replicas.map((replica) => replica.meter)]);
+    const endpoints = [this.master, ...this.replicas];
+    if (this.#tracking) endpoints.push(this.#tracking.endpoint);
+    return sumMetrics(endpoints.map((endpoint) => endpoint.meter));
   }
 
   constructor(
-    master: RoutedServer,
+    private readonly masterSpec: RoutedServer,
     replicas: readonly RoutedServer[],
-    options: ResolvedOptions,
+    private readonly options: ResolvedOptions,
     reuse: boolean,
   ) {
+    const master = masterSpec;
     this.master = new Endpoint(master.server, options, reuse, master.resolve, master.client);
     this.replicas = replicas.map((r) => new Endpoint(r.server, options, reuse, r.resolve));
     if (master.resolve) this.#budget = master.server.connectTimeout ?? options.connectTimeout;
@@ -218,6 +224,39 @@ export class Router implements Topology {
     return Number(await this.master.exec({ args: ['UNLINK', ...keys], write: true }));
   }
 
+  get tracked(): Tracking | undefined {
+    return this.#tracking?.tracking;
+  }
+
+  tracking(): Tracking {
+    if (this.#tracking) return this.#tracking.tracking;
+    const { server, resolve, client } = this.masterSpec;
+    if (client !== undefined) {
+      throw new ConfigError(
+        'the near cache needs connections of its own: not available with an application client (CLIENT)',
+      );
+    }
+    if (protocolOf(server, this.options) !== 3) {
+      throw new ConfigError('the near cache needs RESP3 (CLIENT TRACKING pushes): protocol is 2');
+    }
+    // The route is only used once the endpoint exists.
+    const tracking: Tracking = new Tracking({
+      endpointOf: () => endpoint,
+      refresh: nothing,
+      endpoints: () => [endpoint],
+    });
+    const endpoint: Endpoint = new Endpoint(
+      server,
+      this.options,
+      true,
+      resolve,
+      undefined,
+      tracking.hooks(),
+    );
+    this.#tracking = { tracking, endpoint };
+    return tracking;
+  }
+
   describe(): string {
     const parts = [`master ${String(this.master.server)}`];
     for (const replica of this.replicas) parts.push(`replica ${String(replica.server)}`);
@@ -226,6 +265,11 @@ export class Router implements Topology {
 
   async close(): Promise<void> {
     this.#generation += 1;
-    await Promise.all([this.master, ...this.replicas].map((endpoint) => endpoint.close()));
+    const endpoints = [this.master, ...this.replicas];
+    if (this.#tracking) {
+      this.#tracking.tracking.close();
+      endpoints.push(this.#tracking.endpoint);
+    }
+    await Promise.all(endpoints.map((endpoint) => endpoint.close()));
   }
 }

@@ -2,6 +2,7 @@ import type { Command } from '../core/command.js';
 import type { ErrorContext } from '../core/errors.js';
 import type { Endpoint, RedisClient } from './endpoint.js';
 import type { ConnectionMetrics } from './metrics.js';
+import type { Tracking } from './tracking.js';
 
 /** How a dedicated connection is taken: see {@link Topology.dedicated}. */
 export interface Lease {
@@ -65,6 +66,14 @@ export interface Topology {
   scan(match: string, count: number): AsyncGenerator<string[], void, undefined>;
   /** Deletes keys (UNLINK), whatever their slots; returns how many existed. */
   unlink(keys: readonly string[]): Promise<number>;
+  /**
+   * The near-cache tracking of this Connection (`tracking.ts`), made on first use: a tracking
+   * connection per master, opened on the first read through it.
+   * @throws ConfigError on a RESP2 connection or an application client (`CLIENT`).
+   */
+  tracking(): Tracking;
+  /** The tracking if it was made (writes then invalidate through it), else undefined. */
+  readonly tracked: Tracking | undefined;
   /** The traffic counters of every server (see `Connection.metrics()`). */
   metrics(): ConnectionMetrics;
   /** Printable description (passwords hidden). */

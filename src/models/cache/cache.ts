@@ -78,7 +78,7 @@ export class Cache<T = string> extends Namespace {
     const entry = this.member(id);
     const decode = nullable(this.serializer) as (reply: unknown) => T | null;
     const read = storedReply(this.serializer, counted(decode, this.#tally(), entry));
-    return entry.read(['GET', entry.key], read);
+    return entry.cachedRead('', ['GET', entry.key], read);
   }
 
   /**

@@ -163,7 +163,11 @@ export class Document<T extends object = object> extends Model {
    */
   load(): Promise<T | null> {
     const plan = this.#plan;
-    return this.read(['HGETALL', this.key], (reply) => documentOf(plan, reply) as T | null);
+    return this.cachedRead(
+      'HGETALL',
+      ['HGETALL', this.key],
+      (reply) => documentOf(plan, reply) as T | null,
+    );
   }
 
   /** A known field by name, checked before sending. */
@@ -185,7 +189,7 @@ export class Document<T extends object = object> extends Model {
    */
   get<K extends FieldName<T>>(field: K): Promise<Exclude<T[K], undefined> | null> {
     const plan = this.#field(field, 'get(field)');
-    return this.read(['HGET', this.key, plan.name], (reply) =>
+    return this.cachedRead(`HGET ${plan.name}`, ['HGET', this.key, plan.name], (reply) =>
       reply === null || reply === undefined
         ? null
         : (parseField(plan, reply) as Exclude<T[K], undefined>),

@@ -1,0 +1,1 @@
+export type { NearCacheOptions, NearCacheStats } from './options.js';
