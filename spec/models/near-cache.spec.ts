@@ -137,6 +137,19 @@ onEachTopology('near cache', (target) => {
         expect([after.hits, after.misses]).to.deep.equal([stats.hits, stats.misses]);
       });
 
+      it('hits send nothing to Redis', async () => {
+        const subject = c.make(Main);
+        await subject.write(1);
+        await missThenHit(subject, subject.expected(1));
+        const sum = async () =>
+          (await commandCalls(target(), ...READ_COMMANDS)).reduce((a, b) => a + b, 0);
+        const calls = await sum();
+        for (let i = 0; i < 20; i++)
+          expect(await subject.read()).to.deep.equal(subject.expected(1));
+        // The sum itself is read with INFO, not counted; nothing else reads these keys now.
+        expect(await sum(), 'no read reached a server').to.equal(calls);
+      });
+
       it('clearNearCache() empties the class: size 0, the next read a miss', async () => {
         const subject = c.make(Main);
         await subject.write(1);
@@ -187,6 +200,22 @@ onEachTopology('near cache', (target) => {
     expect(stats.evictions).to.be.at.least(keys.length - max);
     for (const [i, key] of keys.entries()) expect(await new Hits(key).get()).to.equal(String(i));
     expect(Hits.nearCacheStats().size).to.be.at.most(max);
+  });
+
+  it('eviction keeps what was read lately: the entry read since goes last', async () => {
+    const max = 5;
+    const Hits = nearCached(RMap<string>, Main, { max }, undefined, 'Recent');
+    const keys = Array.from({ length: max + 3 }, () => uniq('recent'));
+    await Promise.all(keys.map((key, i) => target().raw('SET', key, String(i))));
+    for (const key of keys.slice(0, max)) await new Hits(key).get(); // full: 5 entries
+    await new Hits(keys[0]).get(); // the oldest entry, read again: a hit
+    for (const key of keys.slice(max)) await new Hits(key).get(); // 3 more: 3 evicted
+    const { hits, misses, evictions, size } = Hits.nearCacheStats();
+    expect([hits, misses, evictions, size]).to.deep.equal([1, max + 3, 3, max]);
+    expect(await new Hits(keys[0]).get()).to.equal('0');
+    expect(Hits.nearCacheStats().hits, 'the entry read lately is still there').to.equal(2);
+    expect(await new Hits(keys[1]).get()).to.equal('1');
+    expect(Hits.nearCacheStats().misses, 'the oldest unread one went first').to.equal(max + 4);
   });
 
   it('ttl expires entries: a read after it is a miss', async () => {

@@ -4,7 +4,7 @@ import type { Script } from '../core/script.js';
 import type { Batch, Batched } from '../batch/batch.js';
 import type { WatchSession } from '../batch/watch-session.js';
 import type { Connection } from '../connection/connection.js';
-import { ConfigError, EncodeError, RedisextError, type ErrorContext } from '../core/errors.js';
+import { ConfigError, type ErrorContext } from '../core/errors.js';
 import { Raw } from '../serializers/raw.js';
 import type { Serializer } from '../serializers/serializer.js';
 import { finish } from '../core/reply.js';
@@ -14,7 +14,7 @@ import { connectionOf, routerOf, type ConnectionRef, type ModelStatics } from '.
 import { integerArg, msArg } from './args.js';
 import type { Identify, Operation, Tools } from './tools.js';
 import { runDurable, waitOptionsOf, type WaitOptions } from './durable.js';
-import { readsBinary } from './values.js';
+import { encodeValue, readsBinary } from './values.js';
 import { clearNearCache, invalidating, nearCacheStats, nearRead } from './near-cache/near-reads.js';
 import type { NearCacheOptions, NearCacheStats } from './near-cache/options.js';
 
@@ -309,31 +309,7 @@ export abstract class Handle implements CommandOrigin {
    * @throws {@link EncodeError} naming the model and key.
    */
   protected encode(value: unknown): RedisArg {
-    if (value === null || value === undefined) {
-      throw new EncodeError(
-        `cannot store ${String(value)}: null means "absent" (use remove/delete)`,
-        this.errorContext,
-      );
-    }
-    const serializer = this.serializer;
-    let raw: RedisArg | undefined;
-    try {
-      raw = serializer.encode(value);
-    } catch (error) {
-      if (error instanceof RedisextError) throw error;
-      throw new EncodeError(
-        `${serializer.name} serializer cannot encode the value: ${error instanceof Error ? error.message : String(error)}`,
-        this.errorContext,
-        { cause: error },
-      );
-    }
-    if (typeof raw !== 'string' && !Buffer.isBuffer(raw)) {
-      throw new EncodeError(
-        `${serializer.name} serializer returned ${typeof raw}, not a string`,
-        this.errorContext,
-      );
-    }
-    return raw;
+    return encodeValue(this.serializer, value, this.errorContext);
   }
 
   /** An integer argument (a counter step...) as Redis reads it, checked before sending. */

@@ -1,4 +1,10 @@
-import { StoredValueFailure } from '../core/errors.js';
+import type { RedisArg } from '../core/command.js';
+import {
+  EncodeError,
+  RedisextError,
+  StoredValueFailure,
+  type ErrorContext,
+} from '../core/errors.js';
 import type { Serializer } from '../serializers/serializer.js';
 
 /**
@@ -75,4 +81,39 @@ export function list<T>(serializer: Serializer<T>): (reply: unknown) => T[] {
     lists.set(serializer as Serializer<unknown>, storedReply(serializer, decode));
   }
   return decode as (reply: unknown) => T[];
+}
+
+/**
+ * A value encoded for storage by `serializer`. `null` and `undefined` are refused: `null` means
+ * "absent". @throws {@link EncodeError} naming `context` (the model and key).
+ */
+export function encodeValue(
+  serializer: Serializer<unknown>,
+  value: unknown,
+  context: ErrorContext,
+): RedisArg {
+  if (value === null || value === undefined) {
+    throw new EncodeError(
+      `cannot store ${String(value)}: null means "absent" (use remove/delete)`,
+      context,
+    );
+  }
+  let raw: RedisArg | undefined;
+  try {
+    raw = serializer.encode(value);
+  } catch (error) {
+    if (error instanceof RedisextError) throw error;
+    throw new EncodeError(
+      `${serializer.name} serializer cannot encode the value: ${error instanceof Error ? error.message : String(error)}`,
+      context,
+      { cause: error },
+    );
+  }
+  if (typeof raw !== 'string' && !Buffer.isBuffer(raw)) {
+    throw new EncodeError(
+      `${serializer.name} serializer returned ${typeof raw}, not a string`,
+      context,
+    );
+  }
+  return raw;
 }
