@@ -22,7 +22,7 @@ import { slotOf } from '../core/slot.js';
 import type { Lease, PipelineOptions, Topology } from './topology.js';
 import { Watchdog } from './watchdog.js';
 import { sumMetrics, type ConnectionMetrics } from './metrics.js';
-import { Tracking } from './tracking.js';
+import { TRACKED_READ, Tracking } from './tracking.js';
 
 /**
  * A Redis Cluster: commands go to the master of their key's slot (reads to replicas with
@@ -300,6 +300,14 @@ export class ClusterRouter implements Topology {
       endpointOf: async (key) => nodes.at(this.#masterOf(await this.client(), key)),
       refresh: () => this.refresh(''),
       endpoints: () => nodes.endpoints(),
+      // A read: tried again after a lost node as any read is (`mayRetry`).
+      follow: (attempt, error) =>
+        follow(
+          attempt,
+          this.#following((e) => mayRetry(e, TRACKED_READ)),
+          { error },
+        ),
+      cluster: true,
     });
     this.#tracking = { tracking, nodes };
     return tracking;

@@ -17,7 +17,7 @@ import { protocolOf, type ResolvedOptions } from './options.js';
 import { scanServer } from './scan.js';
 import type { Lease, PipelineOptions, Topology } from './topology.js';
 import { errorLabel, report } from './debug.js';
-import { Tracking } from './tracking.js';
+import { TRACKED_READ, Tracking } from './tracking.js';
 
 /** Replies from a replica that mean "ask elsewhere". */
 const REPLICA_UNAVAILABLE = new Set(['MASTERDOWN', 'LOADING']);
@@ -244,6 +244,17 @@ export class Router implements Topology {
       endpointOf: () => endpoint,
       refresh: nothing,
       endpoints: () => [endpoint],
+      follow: (attempt, error) => {
+        const budget = this.#budget;
+        if (budget === undefined) return Promise.reject(error as Error);
+        return follow(
+          attempt,
+          this.#following(budget, (e) => mayRetry(e, TRACKED_READ)),
+          {
+            error,
+          },
+        );
+      },
     });
     const endpoint: Endpoint = new Endpoint(
       server,

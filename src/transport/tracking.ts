@@ -37,6 +37,8 @@ export class Tracking {
   readonly #pinging = new Set<Endpoint>();
   /** Endpoints found silent by the heartbeat (their caches were cleared). */
   readonly #silent = new Set<Endpoint>();
+  /** A cluster: the highest `cluster_current_epoch` a node reported (-1: none yet). */
+  #clusterEpoch = -1;
 
   /**
    * @param route - where the tracking connections are (see {@link TrackingRoute}).
@@ -93,24 +95,29 @@ export class Tracking {
    * (the slot is migrating) empties them and reads through `fallback` (the topology's own
    * route, which follows it), so the reply is not kept.
    */
-  async read<R>(command: Command<R>, fallback: () => Promise<R>): Promise<R> {
-    const key = command.key ?? '';
+  read<R>(command: Command<R>, fallback: () => Promise<R>): Promise<R> {
     this.#beat();
-    for (let attempt = 0; ; attempt++) {
-      const endpoint = await this.route.endpointOf(key);
-      try {
-        return await endpoint.exec(command);
-      } catch (error) {
-        const code = error instanceof CommandError ? error.code : undefined;
-        if (code === 'ASK') {
-          this.clear('slot migrating (ASK)');
-          return fallback();
-        }
-        if (code !== 'MOVED' || attempt >= 2) throw error;
-        this.clear('slot moved (MOVED)');
-        await this.route.refresh();
+    return this.#read(command, fallback, 0).catch((error: unknown) =>
+      this.route.follow(() => this.#read(command, fallback, 0), error),
+    );
+  }
+
+  #read<R>(command: Command<R>, fallback: () => Promise<R>, attempt: number): Promise<R> {
+    const endpoint = this.route.endpointOf(command.key ?? '');
+    const sent =
+      endpoint instanceof Promise
+        ? endpoint.then((found) => found.exec(command))
+        : endpoint.exec(command);
+    return sent.catch((error: unknown) => {
+      const code = error instanceof CommandError ? error.code : undefined;
+      if (code === 'ASK') {
+        this.clear('slot migrating (ASK)');
+        return fallback();
       }
-    }
+      if (code !== 'MOVED' || attempt >= 2) throw error;
+      this.clear('slot moved (MOVED)');
+      return this.route.refresh().then(() => this.#read(command, fallback, attempt + 1));
+    });
   }
 
   /**
@@ -132,6 +139,18 @@ export class Tracking {
     this.#timer.unref();
   }
 
+  /** A node's `CLUSTER INFO`: a higher current epoch than seen so far empties the caches. */
+  #sawEpoch(info: string): void {
+    const epoch = Number(/cluster_current_epoch:(\d+)/.exec(info)?.[1]);
+    if (!Number.isSafeInteger(epoch)) return;
+    const seen = this.#clusterEpoch;
+    if (epoch <= seen) return;
+    this.#clusterEpoch = epoch;
+    // The first reading clears too: what was cached before it may predate a change.
+    this.clear('cluster epoch changed (failover or slot moved)');
+    this.route.refresh().catch(() => undefined);
+  }
+
   #ping(): void {
     for (const endpoint of this.route.endpoints()) {
       if (!endpoint.isOpen) continue;
@@ -147,10 +166,12 @@ export class Tracking {
         continue;
       }
       this.#pinging.add(endpoint);
-      endpoint.exec({ args: ['PING'], write: false }).then(
-        () => {
+      const args = this.route.cluster ? ['CLUSTER', 'INFO'] : ['PING'];
+      endpoint.exec({ args, write: false }).then(
+        (reply) => {
           this.#pinging.delete(endpoint);
           this.#silent.delete(endpoint);
+          if (this.route.cluster) this.#sawEpoch(String(reply));
         },
         () => {
           this.#pinging.delete(endpoint);
@@ -161,6 +182,9 @@ export class Tracking {
     }
   }
 }
+
+/** What a near cache's read is to `mayRetry` (follow.ts): a plain read, safe to send again. */
+export const TRACKED_READ: Command = { args: [], write: false };
 
 /** What a {@link Tracking} tells a near cache. @internal */
 export interface TrackingListener {
@@ -178,4 +202,17 @@ export interface TrackingRoute {
   refresh(): Promise<void>;
   /** The tracking endpoints made so far. */
   endpoints(): Iterable<Endpoint>;
+  /**
+   * Tries a read again the way the topology follows a failover (a cluster: slot map refreshed,
+   * for at most connectTimeout; Sentinel: the master looked up again), after it failed with
+   * `error`; rejects with `error` where nothing is followed.
+   */
+  follow<T>(attempt: () => Promise<T>, error: unknown): Promise<T>;
+  /**
+   * A cluster: the heartbeat asks each node for `CLUSTER INFO`, and a higher
+   * `cluster_current_epoch` than seen so far (a failover, a slot moved: the keys a node tracked
+   * for us may now be elsewhere, and an absent key leaves no push behind) empties the caches
+   * and refreshes the slot map.
+   */
+  readonly cluster?: boolean;
 }
