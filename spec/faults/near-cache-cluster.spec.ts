@@ -24,7 +24,7 @@ import { keyIn } from './cluster-load.js';
 const BOUND_MS = 500;
 /**
  * The same for an absent key cached before its slot moved: no node sends a push for it, so it
- * goes when the heartbeat sees the cluster's epoch change (gossip, then up to 500 ms).
+ * goes when the heartbeat sees the node's slot map change (up to 500 ms, plus gossip).
  */
 const EPOCH_BOUND_MS = 1_500;
 
@@ -116,8 +116,8 @@ describe('faults: the near cache through a cluster topology change', function ()
     expect(await subject.read()).to.equal(null);
     expect(await subject.read()).to.equal(null);
     expect(subject.stats()).to.include({ misses: 1, hits: 1, size: 1 });
-    // Past the heartbeat's first reading of the epoch (which empties the cache itself), so that
-    // what is tested is the change of epoch the migration makes.
+    // Past the heartbeat's first reading of the node's slot map (which empties the cache
+    // itself), so that what is tested is the change the migration makes.
     await sleep(800);
     expect(await subject.read()).to.equal(null);
     expect(subject.stats().size, 'cached again').to.equal(1);

@@ -37,8 +37,8 @@ export class Tracking {
   readonly #pinging = new Set<Endpoint>();
   /** Endpoints found silent by the heartbeat (their caches were cleared). */
   readonly #silent = new Set<Endpoint>();
-  /** A cluster: the highest `cluster_current_epoch` a node reported (-1: none yet). */
-  #clusterEpoch = -1;
+  /** A cluster: each node's slot map as it last gave it (`CLUSTER SLOTS`, as JSON). */
+  readonly #slotMaps = new Map<Endpoint, string>();
 
   /**
    * @param route - where the tracking connections are (see {@link TrackingRoute}).
@@ -129,6 +129,7 @@ export class Tracking {
     this.#timer = undefined;
     this.#pinging.clear();
     this.#silent.clear();
+    this.#slotMaps.clear();
     this.clear('connection closed');
   }
 
@@ -139,15 +140,16 @@ export class Tracking {
     this.#timer.unref();
   }
 
-  /** A node's `CLUSTER INFO`: a higher current epoch than seen so far empties the caches. */
-  #sawEpoch(info: string): void {
-    const epoch = Number(/cluster_current_epoch:(\d+)/.exec(info)?.[1]);
-    if (!Number.isSafeInteger(epoch)) return;
-    const seen = this.#clusterEpoch;
-    if (epoch <= seen) return;
-    this.#clusterEpoch = epoch;
-    // The first reading clears too: what was cached before it may predate a change.
-    this.clear('cluster epoch changed (failover or slot moved)');
+  /**
+   * A node's `CLUSTER SLOTS`: a map other than the one it gave last time (a slot handed to
+   * another node, a failover) empties the caches. So does the first one of each node: what was
+   * cached before it may predate a change.
+   */
+  #sawSlots(endpoint: Endpoint, reply: unknown): void {
+    const digest = JSON.stringify(reply);
+    if (this.#slotMaps.get(endpoint) === digest) return;
+    this.#slotMaps.set(endpoint, digest);
+    this.clear('cluster slots changed (a slot moved, or a failover)');
     this.route.refresh().catch(() => undefined);
   }
 
@@ -166,12 +168,12 @@ export class Tracking {
         continue;
       }
       this.#pinging.add(endpoint);
-      const args = this.route.cluster ? ['CLUSTER', 'INFO'] : ['PING'];
+      const args = this.route.cluster ? ['CLUSTER', 'SLOTS'] : ['PING'];
       endpoint.exec({ args, write: false }).then(
         (reply) => {
           this.#pinging.delete(endpoint);
           this.#silent.delete(endpoint);
-          if (this.route.cluster) this.#sawEpoch(String(reply));
+          if (this.route.cluster) this.#sawSlots(endpoint, reply);
         },
         () => {
           this.#pinging.delete(endpoint);
@@ -209,10 +211,9 @@ export interface TrackingRoute {
    */
   follow<T>(attempt: () => Promise<T>, error: unknown): Promise<T>;
   /**
-   * A cluster: the heartbeat asks each node for `CLUSTER INFO`, and a higher
-   * `cluster_current_epoch` than seen so far (a failover, a slot moved: the keys a node tracked
-   * for us may now be elsewhere, and an absent key leaves no push behind) empties the caches
-   * and refreshes the slot map.
+   * A cluster: the heartbeat asks each node for its slot map (`CLUSTER SLOTS`), and a change
+   * (a failover, a slot moved: the keys a node tracked for us may now be elsewhere, and an
+   * absent key leaves no push behind) empties the caches and refreshes node-redis' slot map.
    */
   readonly cluster?: boolean;
 }
