@@ -193,7 +193,10 @@ export abstract class Handle implements CommandOrigin {
     }));
   }
 
-  /** {@link Handle.cachedRead} of a read described in full (`maps`...), made only when sent. */
+  /**
+   * {@link Handle.cachedRead} of a read described in full (`maps`...), made only when sent.
+   * @internal
+   */
   protected cachedRun<R>(sub: string, make: () => Command<R>): Operation<R> {
     const statics = this.constructor as ModelStatics;
     if (statics.NEAR_CACHE === undefined || this.executor !== undefined) return this.run(make());
