@@ -18,7 +18,7 @@ import {
   WatchConflictError,
   WrongTypeError,
 } from '../../src/index.js';
-import { closeAll, connectionTo, raw, rejects, uniq } from '../support/helpers.js';
+import { closeAll, connectionTo, eventually, raw, rejects, uniq } from '../support/helpers.js';
 import { startProxy, type CountingProxy } from '../support/proxy.js';
 import type { RedisServer } from '../../tools/redis-server.js';
 import { spawnServer, standalone } from '../support/topology.js';
@@ -251,7 +251,10 @@ describe('pipelines and transactions', () => {
         process.off('unhandledRejection', onUnhandled);
       }
       expect(unhandled).to.deep.equal([]);
-      // Only the direct incr() of the third callback ran.
+      // Only the direct incr() of the third callback ran. It was sent on the Connection's own
+      // client, and this reads on another: wait for it, then check nothing else came.
+      await eventually(async () => (await raw(server, 'GET', `hits:${id}`)) !== null, 2_000);
+      await new Promise((resolve) => setTimeout(resolve, 50));
       expect(await raw(server, 'GET', `hits:${id}`)).to.equal('1');
     });
 

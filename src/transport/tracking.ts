@@ -15,8 +15,9 @@ export type { TrackHooks } from './open-client.js';
  *
  * - an invalidation push for a key: `invalidate(key)` to every listener (a flush: `clear()`);
  * - a tracking connection lost, reconnected, or silent past a heartbeat, or (cluster) a read met
- *   `MOVED`: `clear()`, since pushes may have been lost; {@link Tracking.epoch} counts these, so
- *   a read that was in flight across one stores nothing.
+ *   `MOVED` or a node's slot map changed: `clear()`, since pushes may have been lost or keys may
+ *   be tracked elsewhere now (a near cache counts its clears, so a read that was in flight
+ *   across one stores nothing).
  * - a write of this process (any model of the Connection, direct or batched): `invalidate(key)`
  *   when it is sent and again when its reply comes, so the next read sees it (read-your-writes)
  *   even before the server's push arrives on the tracking connection.
@@ -31,7 +32,6 @@ export type { TrackHooks } from './open-client.js';
  */
 export class Tracking {
   readonly #listeners = new Set<TrackingListener>();
-  #epoch = 0;
   #timer: NodeJS.Timeout | undefined;
   /** Endpoints whose heartbeat PING has not been answered yet. */
   readonly #pinging = new Set<Endpoint>();
@@ -49,11 +49,6 @@ export class Tracking {
     private readonly route: TrackingRoute,
     private readonly heartbeat = 500,
   ) {}
-
-  /** Counts the clears; a read stores its reply only if no clear happened since it began. */
-  get epoch(): number {
-    return this.#epoch;
-  }
 
   /** Adds a listener (a model class's near cache); returns the function that removes it. */
   subscribe(listener: TrackingListener): () => void {
@@ -84,7 +79,6 @@ export class Tracking {
   /** Empties every near cache of the Connection; `why` is logged (`NODE_DEBUG=redisext`). */
   clear(why: string): void {
     report({ event: 'near-cache-clear', detail: why }, 'near caches emptied: %s', why);
-    this.#epoch++;
     for (const listener of this.#listeners) listener.clear();
   }
 
