@@ -4,8 +4,6 @@ import type { Endpoint } from './endpoint.js';
 import type { TrackHooks } from './open-client.js';
 import { report } from './debug.js';
 
-export type { TrackHooks } from './open-client.js';
-
 /**
  * Server-assisted client-side caching (RESP3 `CLIENT TRACKING`, default mode) for one
  * Connection class: the near caches of its model classes read their misses through

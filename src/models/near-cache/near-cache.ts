@@ -139,13 +139,11 @@ export class NearCache implements TrackingListener {
   }
 
   clear(): void {
-    this.#epoch++;
     this.#invalidations += this.#order.size;
-    this.#slots.clear();
-    this.#order.clear();
+    this.reset();
   }
 
-  /** Empties the cache (`clearNearCache()`), counting nothing. */
+  /** Empties the cache (`clearNearCache()`), counting nothing; a read in flight keeps nothing. */
   reset(): void {
     this.#epoch++;
     this.#slots.clear();
