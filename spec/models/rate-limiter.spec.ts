@@ -221,6 +221,54 @@ onEachTopology('RateLimiter', (target) => {
       });
     });
 
+    it('calls issued together with mixed costs, modes and limits each answer as if alone', async () => {
+      // On one connection the calls of a tick run as one merged script call, where the script
+      // keeps its arguments parsed per argument list: a call must never see another's.
+      const connection = target().connection();
+      const Small = limiterOn(target(), [{ rate: 5, per: 3_600_000 }], 'deny', connection);
+      const Pair = limiterOn(
+        target(),
+        [
+          { rate: 3, per: 3_600_000 },
+          { rate: 9, per: 3_600_000, burst: 4 },
+        ],
+        'deny',
+        connection,
+      );
+      const [a, b] = [new Small(uniq()), new Pair(uniq())];
+      const steps: Array<[RateLimiter, 'take' | 'peek', number]> = [
+        [a, 'take', 1],
+        [a, 'take', 1],
+        [b, 'take', 2],
+        [a, 'take', 2],
+        [a, 'peek', 1],
+        [b, 'take', 2],
+        [b, 'take', 1],
+        [a, 'take', 2],
+        [b, 'peek', 1],
+        [a, 'take', 1],
+      ];
+      const together = await Promise.all(steps.map(([l, mode, cost]) => l[mode](cost)));
+      await Promise.all([a.reset(), b.reset()]);
+      const alone = [];
+      for (const [l, mode, cost] of steps) alone.push(await l[mode](cost));
+      const shape = (r: { allowed: boolean; remaining: number; limit: number }) =>
+        [r.allowed, r.remaining, r.limit].join(' ');
+      expect(together.map(shape)).to.deep.equal(alone.map(shape));
+      expect(alone.map(shape)).to.deep.equal([
+        'true 4 0',
+        'true 3 0',
+        'true 1 0',
+        'true 1 0',
+        'true 0 0',
+        'false 1 0',
+        'true 0 0',
+        'false 1 0',
+        'false 0 0',
+        'true 0 0',
+      ]);
+    });
+
     it('take, peek and reset queue into a transaction; wait refuses synchronously', async () => {
       const Limits = limiterOn(target(), [{ rate: 3, per: 60_000 }]);
       const limit = new Limits(uniq());

@@ -31,46 +31,65 @@
 local time = redis.call('TIME')
 local now = time[1] * 1000000 + time[2]
 local mode = ARGV[1]
-local cost = tonumber(ARGV[2])
-local count = (#ARGV - 3) / 2
 if mode ~= 'take' and mode ~= 'peek' and mode ~= 'reserve' and mode ~= 'refund' then
   return redis.error_reply('ERR unknown rate limiter mode ' .. tostring(mode))
 end
 
--- The stored TATs (tonumber: nil for an unparsable entry, and a value before now counts as now).
-local stored = {}
+-- The arguments as numbers, parsed once per argument list (kept in ARGV.parsed: the runner of
+-- merged calls hands one ARGV table to the calls of a script with the same arguments), with
+-- scratch tables that each call overwrites. Converting a string to a number, or back, is the
+-- dearest step of a call here.
+local parsed = ARGV.parsed
+if parsed == nil then
+  parsed = { tonumber(ARGV[2]), tonumber(ARGV[3]) * 1000, (#ARGV - 3) / 2, {}, {}, {}, {} }
+  for i = 1, parsed[3] do
+    parsed[4][i] = tonumber(ARGV[2 + 2 * i])
+    parsed[5][i] = tonumber(ARGV[3 + 2 * i])
+  end
+  ARGV.parsed = parsed
+end
+local cost, delay, count = parsed[1], parsed[2], parsed[3]
+local intervals, bursts, tats, texts = parsed[4], parsed[5], parsed[6], parsed[7]
+
+-- The stored TATs (false for a missing or unparsable entry).
 local value = redis.call('GET', KEYS[1])
-if value then
-  if count == 1 then
-    stored[1] = tonumber(value) or tonumber(string.match(value, '^%S+'))
-  else
+if value and count == 1 then
+  tats[1] = tonumber(value) or tonumber(string.match(value, '^%S+')) or false
+else
+  for i = 1, count do
+    tats[i] = false
+  end
+  if value then
     local n = 0
     for word in string.gmatch(value, '%S+') do
       n = n + 1
-      stored[n] = tonumber(word)
+      if n > count then
+        break
+      end
+      tats[n] = tonumber(word) or false
     end
   end
 end
 
-local tats = {}
-local wait, waiting = -1, 1 -- the longest wait for `cost` (µs), and its limit
+-- Each TAT counted from now at the earliest; the longest wait for `cost` (µs), and its limit.
+local wait, waiting = -1, 1
 for i = 1, count do
-  local tat = stored[i] or now
-  if tat < now then
+  local tat = tats[i]
+  if not tat or tat < now then
     tat = now
+    tats[i] = now
   end
-  tats[i] = tat
-  local due = tat + (cost - ARGV[3 + 2 * i]) * ARGV[2 + 2 * i] - now
+  local due = tat + (cost - bursts[i]) * intervals[i] - now
   if due > wait then
     wait, waiting = due, i
   end
 end
 
-local apply = mode == 'refund' or wait <= 0 or (mode == 'reserve' and wait <= ARGV[3] * 1000)
+local apply = mode == 'refund' or wait <= 0 or (mode == 'reserve' and wait <= delay)
 
 local remaining, fewest, reset = nil, 1, 0
 for i = 1, count do
-  local interval = tonumber(ARGV[2 + 2 * i])
+  local interval = intervals[i]
   local tat = tats[i]
   if apply then
     if mode == 'refund' then
@@ -78,10 +97,10 @@ for i = 1, count do
     else
       tat = tat + cost * interval
     end
+    tats[i] = tat
   end
-  tats[i] = string.format('%.0f', tat)
   -- floor((now - tat + burst * T) / T), exact on integers held in doubles
-  local left = now - tat + ARGV[3 + 2 * i] * interval
+  local left = now - tat + bursts[i] * interval
   left = (left - left % interval) / interval
   if left < 0 then
     left = 0
@@ -100,10 +119,15 @@ if reset > 0 then
   reset_ms = (reset + 999 - (reset + 999) % 1000) / 1000
 end
 if apply and mode ~= 'peek' then
-  if reset > 0 then
-    redis.call('SET', KEYS[1], table.concat(tats, ' '), 'PX', reset_ms)
-  else
+  if reset <= 0 then
     redis.call('DEL', KEYS[1])
+  elseif count == 1 then
+    redis.call('SET', KEYS[1], string.format('%.0f', tats[1]), 'PX', reset_ms)
+  else
+    for i = 1, count do
+      texts[i] = string.format('%.0f', tats[i])
+    end
+    redis.call('SET', KEYS[1], table.concat(texts, ' ', 1, count), 'PX', reset_ms)
   end
 end
 
