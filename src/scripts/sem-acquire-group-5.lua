@@ -29,19 +29,25 @@ local function write_run()
   local ok, failure = pcall(function()
     -- INCRBY first: a counter that is not an integer fails the run before any holder is added.
     local last = redis.call('INCRBY', KEYS[5], count)
-    local zadd, longest = { 'ZADD', KEYS[1] }, 0
+    -- Each distinct ttl parsed and its deadline formatted once (scores: see sem-state.lua).
+    local zadd, longest, deadlines = { 'ZADD', KEYS[1] }, 0, {}
     for j = 1, count do
       local base = 4 + 5 * (run[j] - 1)
-      local ttl = tonumber(ARGV[base + 2])
-      zadd[2 * j + 1] = now + ttl
-      zadd[2 * j + 2] = ARGV[base]
-      if ttl > longest then
-        longest = ttl
+      local deadline = deadlines[ARGV[base + 2]]
+      if deadline == nil then
+        local ttl = tonumber(ARGV[base + 2])
+        deadline = string.format('%d', now + ttl)
+        deadlines[ARGV[base + 2]] = deadline
+        if ttl > longest then
+          longest = ttl
+        end
       end
+      zadd[2 * j + 1] = deadline
+      zadd[2 * j + 2] = ARGV[base]
     end
     redis.call(unpack(zadd))
     if before == 0 then
-      redis.call('PEXPIRE', KEYS[1], longest + MARGIN) -- a new key: no expiry yet
+      redis.call('PEXPIRE', KEYS[1], string.format('%d', longest + MARGIN)) -- a new key: no expiry yet
     else
       stretch_holders(longest + MARGIN)
     end
@@ -62,7 +68,7 @@ end
 local queued, used
 for i = 1, tonumber(ARGV[3]) do
   local base = 4 + 5 * (i - 1)
-  local weight = tonumber(ARGV[base + 1])
+  local weight = ARGV[base + 1] == '1' and 1 or tonumber(ARGV[base + 1])
   if used == nil then
     queued = redis.call('EXISTS', KEYS[2]) == 1
     used = redis.call('ZCARD', KEYS[1])

@@ -20,9 +20,9 @@ local ttl = tonumber(ARGV[4])
 local extended = 0
 if redis.call('ZSCORE', KEYS[1], weight == 1 and member or member .. '#1') then
   if weight == 1 then
-    redis.call('ZADD', KEYS[1], 'XX', now + ttl, member)
+    redis.call('ZADD', KEYS[1], 'XX', string.format('%d', now + ttl), member)
   else
-    on_units('ZADD', 'XX', member, weight, now + ttl)
+    on_units('ZADD', 'XX', member, weight, string.format('%d', now + ttl))
   end
   stretch_holders(ttl + MARGIN)
   extended = 1

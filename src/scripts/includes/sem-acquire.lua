@@ -22,12 +22,12 @@ local function acquire(member, weight, ttl, patience, ticket)
   if (not head or head == ticket) and used + weight <= PERMITS then
     local fence = redis.call('INCR', KEYS[5])
     if weight == 1 then
-      redis.call('ZADD', KEYS[1], now + ttl, member)
+      redis.call('ZADD', KEYS[1], string.format('%d', now + ttl), member)
     else
-      on_units('ZADD', nil, member, weight, now + ttl)
+      on_units('ZADD', nil, member, weight, string.format('%d', now + ttl))
     end
     if used == 0 then
-      redis.call('PEXPIRE', KEYS[1], ttl + MARGIN) -- a new key: no expiry yet
+      redis.call('PEXPIRE', KEYS[1], string.format('%d', ttl + MARGIN)) -- a new key: no expiry yet
     else
       stretch_holders(ttl + MARGIN)
     end
