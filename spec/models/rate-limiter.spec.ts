@@ -82,6 +82,36 @@ onEachTopology('RateLimiter', (target) => {
       expect((await limit.take(1)).allowed).to.equal(false);
     });
 
+    it('answers exactly for bursts over 2^21 and resets over 2^32 ms (beyond the short reply)', async () => {
+      // The script's common reply packs remaining and resetAfter into one integer; these values
+      // do not fit it and must come whole.
+      const day = 86_400_000;
+      const Big = limiterOn(target(), [{ rate: 3_000_000, per: 60_000 }]); // T = 20 µs
+      expect(await new Big(uniq()).take(5)).to.deep.equal({
+        allowed: true,
+        remaining: 2_999_995,
+        retryAfter: 0,
+        resetAfter: 1,
+        limit: 0,
+      });
+      const Slow = limiterOn(target(), [{ rate: 2, per: 200 * day }]); // T = 100 days
+      expect(await new Slow(uniq()).take()).to.deep.equal({
+        allowed: true,
+        remaining: 1,
+        retryAfter: 0,
+        resetAfter: 100 * day,
+        limit: 0,
+      });
+      const Short = limiterOn(target(), [{ rate: 4, per: 1_000 }]);
+      expect(await new Short(uniq()).take(3)).to.deep.equal({
+        allowed: true,
+        remaining: 1,
+        retryAfter: 0,
+        resetAfter: 750,
+        limit: 0,
+      });
+    });
+
     it('stores one string of TATs in µs of the server clock, expiring when full again', async () => {
       const Limits = limiterOn(target(), [
         { rate: 10, per: 1_000, burst: 20 },

@@ -27,6 +27,9 @@
 --   resetAfter  ms (ceil) from now until every limit is full again (the key's time to live)
 --   limit       0-based index of the limit that decided: the one that refused or delays (the
 --               longest wait), else the one with the fewest units left
+-- or, in the common case (allowed, retryAfter 0, limit 0, remaining < 2^21, resetAfter < 2^32),
+-- the one integer remaining * 2^32 + resetAfter: the server encodes an array at about 5k
+-- instructions, an eighth of a take (callgrind), an integer at a tenth of that.
 -- Errors: WRONGTYPE when the key is not a string.
 local time = redis.call('TIME')
 local now = time[1] * 1000000 + time[2]
@@ -141,5 +144,9 @@ if mode ~= 'refund' then
   if wait > 0 then
     retry = (wait + 999 - (wait + 999) % 1000) / 1000
   end
+end
+-- The common case as one integer (see Reply).
+if apply and retry == 0 and decided == 1 and remaining < 2097152 and reset_ms < 4294967296 then
+  return remaining * 4294967296 + reset_ms
 end
 return { apply and 1 or 0, remaining, retry, reset_ms, decided - 1 }

@@ -23,8 +23,24 @@ export interface LimiterOrigin {
   readonly modelName: string;
 }
 
-/** The `{allowed, remaining, retryAfter, resetAfter, limit}` array of the script (RESP2 and RESP3 alike). */
+/** 2^32: the common reply is `remaining * 2^32 + resetAfter` (see rl-take-1.lua). */
+const HIGH = 2 ** 32;
+
+/**
+ * The `{allowed, remaining, retryAfter, resetAfter, limit}` array of the script, or its one
+ * integer for the common case (allowed now, by limit 0); RESP2 and RESP3 alike.
+ */
 export function decodeResult(reply: unknown): RateLimitResult {
+  if (typeof reply === 'number') {
+    const resetAfter = reply % HIGH;
+    return {
+      allowed: true,
+      remaining: (reply - resetAfter) / HIGH,
+      retryAfter: 0,
+      resetAfter,
+      limit: 0,
+    };
+  }
   if (!Array.isArray(reply) || reply.length !== 5) {
     throw new Error(`unexpected rate limiter reply ${JSON.stringify(reply)}`);
   }
