@@ -12,7 +12,8 @@
 --          waiter stays in the queue without trying again (its attempts refresh it)
 -- ARGV[7]  the caller's queue member, 'weight:ticket' (one ticket per waiting call), or ''
 --
--- Reply: {1, fence}  granted; fence is the new fencing token (strictly increasing per key)
+-- Reply: fence       granted; fence is the new fencing token (strictly increasing per key, >= 1;
+--                    an integer, not an array: cheaper for the server, as in lock-acquire-3.lua)
 --        {0, hint}   not granted; hint = ms until the earliest lease expires (when permits may
 --                    come back without a release), -1 when nobody holds any or when the caller
 --                    waits behind another waiter (only the head of the queue can go next)

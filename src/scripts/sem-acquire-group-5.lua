@@ -12,7 +12,7 @@
 -- ARGV[4 + 5 * (i - 1)] .. ARGV[8 + 5 * (i - 1)]  attempt i: its ARGV[3] .. ARGV[7] of
 --          sem-acquire-5.lua (member, weight, ttl, patience, ticket)
 --
--- Reply: per attempt, in order, the reply of sem-acquire-5.lua ({1, fence} or {0, hint}), or
+-- Reply: per attempt, in order, the reply of sem-acquire-5.lua (fence or {0, hint}), or
 -- the error it met (an attempt's error fails that attempt only: the others keep their results).
 -- @include sem-state
 -- @include sem-acquire
@@ -52,7 +52,7 @@ local function write_run()
       stretch_holders(longest + MARGIN)
     end
     for j = 1, count do
-      out[run[j]] = { 1, last - count + j }
+      out[run[j]] = last - count + j
     end
   end)
   if not ok then

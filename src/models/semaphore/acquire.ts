@@ -52,8 +52,9 @@ export interface Attempt {
   readonly since: number;
 }
 
-/** The `{code, value}` array of sem-acquire-5.lua (RESP2 and RESP3 alike). */
+/** The reply of sem-acquire-5.lua as `{code, value}`: the fence alone, or that array (RESP2 and RESP3 alike). */
 function pair(reply: unknown): [number, number] {
+  if (typeof reply === 'number') return [1, reply]; // acquired: the fence alone
   if (!Array.isArray(reply) || reply.length !== 2) {
     throw new Error(`unexpected acquire reply ${JSON.stringify(reply)}`);
   }

@@ -37,7 +37,7 @@ local function acquire(member, weight, ttl, patience, ticket)
       redis.call('DEL', ARGV[2] .. string.sub(ticket, string.find(ticket, ':', 1, true) + 1))
       wake(redis.call('ZRANGE', KEYS[2], 0, 0)[1], used + weight)
     end
-    return { 1, fence }
+    return fence
   end
   if patience > 0 and ticket ~= '' then
     if not head or (head ~= ticket and not redis.call('ZSCORE', KEYS[2], ticket)) then
