@@ -50,7 +50,8 @@ if parsed == nil then
     parsed[4][i] = tonumber(ARGV[2 + 2 * i])
     parsed[5][i] = tonumber(ARGV[3 + 2 * i])
   end
-  ARGV.parsed = parsed
+  -- Under pcall: were ARGV the server's own table made read-only, the call goes on unmemoized.
+  pcall(rawset, ARGV, 'parsed', parsed)
 end
 local cost, delay, count = parsed[1], parsed[2], parsed[3]
 local intervals, bursts, tats, texts = parsed[4], parsed[5], parsed[6], parsed[7]
