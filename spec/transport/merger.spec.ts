@@ -37,7 +37,7 @@ describe('merged script calls', function () {
   });
   afterEach(closeAll);
 
-  it('a runner call sends each call once, and only the keys when the arguments repeat', () => {
+  it('a runner call sends each call once, and not the arguments that repeat at the end', () => {
     const script = new Script('demo-1', 'return ARGV[1]');
     const call = (key: string, arg: string): Command => ({
       args: script.evalsha([key], [arg, 'x']),
@@ -46,7 +46,8 @@ describe('merged script calls', function () {
     });
     const { script: runner, args } = mergedCall([call('a', '1'), call('b', '1'), call('c', '2')]);
     expect(runner.keys).to.equal(-1);
-    // per call a header: script 1 + 32 * (argument count + 1); 1 alone: the same arguments
+    // per call a header: script 1 + 32 * (2 * arguments sent + 1 when the others repeat the
+    // previous call's); 33: all of them repeat; 97: one sent, the rest ('x') repeats
     expect(args).to.deep.equal([
       'EVALSHA',
       runner.sha,
@@ -54,14 +55,35 @@ describe('merged script calls', function () {
       'a',
       'b',
       'c',
-      '97',
+      '129',
       '1',
       'x',
-      '1',
+      '33',
       '97',
       '2',
-      'x',
     ]);
+  });
+
+  it('each call gets its own arguments back, whichever of them repeat the previous call', async () => {
+    const script = new Script('echo-1', "return table.concat(ARGV, ',')");
+    const lists = [
+      ['a', 'b', 'c'],
+      ['x', 'b', 'c'],
+      ['x', 'y', 'c'],
+      ['x', 'y', 'c'],
+      ['x', 'y', 'z'],
+      ['1', '2'],
+      ['1', '2', '3'],
+      [],
+      ['0', '2', '3'],
+      ['0', '2', '3'],
+    ];
+    const { script: runner, args } = mergedCall(
+      lists.map((list) => ({ args: script.evalsha(['k'], list), write: true, script })),
+    );
+    await raw(server, 'SCRIPT', 'LOAD', runner.source);
+    const replies = (await raw(server, ...(args as string[]))) as unknown[];
+    expect(replies.map(String)).to.deep.equal(lists.map((list) => list.join(',')));
   });
 
   it('one runner per set of scripts, whatever the order of the calls', () => {
@@ -75,8 +97,8 @@ describe('merged script calls', function () {
     const ab = mergedCall([call(a), call(b)]);
     const ba = mergedCall([call(b), call(a)]);
     expect(ba.script).to.equal(ab.script);
-    // script numbers follow the names: b is 2 wherever it comes
-    expect(ba.args.slice(-2)).to.deep.equal(['34', '33']);
+    // script numbers follow the names: b is 2 wherever it comes (no arguments: the header alone)
+    expect(ba.args.slice(-2)).to.deep.equal(['2', '1']);
   });
 
   it('calls issued together run as fewer script calls, each answering as it would alone', async () => {
