@@ -52,3 +52,24 @@ export function sideKey(key: string, suffix: string): string {
   if (hashTag(key) !== undefined) return `${key}:${suffix}`;
   return key.includes('}') ? `{${slotTag(key)}}~${suffix}:${key}` : `{${key}}:${suffix}`;
 }
+
+/**
+ * `make` remembered for the last keys it was asked for (at most `max`; past that, all are
+ * forgotten at once): models whose handles are often made per call (`new Jobs(name).acquire()`)
+ * derive their side keys once per key instead of on every call. What `make` returns is shared:
+ * it must never be changed.
+ *
+ * @internal
+ */
+export function perKey<T>(make: (key: string) => T, max = 1024): (key: string) => T {
+  let memo = new Map<string, T>();
+  return (key) => {
+    let value = memo.get(key);
+    if (value === undefined) {
+      if (memo.size >= max) memo = new Map();
+      value = make(key);
+      memo.set(key, value);
+    }
+    return value;
+  };
+}

@@ -1,5 +1,5 @@
 import type { LockTally } from './stats.js';
-import { sideKey } from '../../core/keys.js';
+import { perKey, sideKey } from '../../core/keys.js';
 import type { Tools } from '../handle.js';
 
 /**
@@ -37,12 +37,16 @@ export const WAKE_TTL_MS = '1000';
 
 /**
  * The side keys of the lock `key`, in its Redis Cluster slot: the fencing counter, the wake-up
- * list a release pushes to, and the "someone waits" flag.
+ * list a release pushes to, and the "someone waits" flag (derived once per key, shared).
  */
-export function sideKeys(key: string): { fence: string; wake: string; waiting: string } {
-  return {
+export const sideKeys: (key: string) => {
+  readonly fence: string;
+  readonly wake: string;
+  readonly waiting: string;
+} = perKey((key) =>
+  Object.freeze({
     fence: sideKey(key, 'fence'),
     wake: sideKey(key, 'wake'),
     waiting: sideKey(key, 'waiting'),
-  };
-}
+  }),
+);

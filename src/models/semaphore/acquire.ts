@@ -123,7 +123,6 @@ export async function acquireWaiting(
   const ticket = newToken();
   const patience = wait > 0 ? PATIENCE : 0;
   const deadline = performance.now() + wait;
-  const list = host.keys.wake + ticket;
   let queued = false;
   try {
     for (;;) {
@@ -143,6 +142,7 @@ export async function acquireWaiting(
       if (left <= 0) return tried;
       const due = tried.value >= 0 ? tried.value : Infinity;
       const block = Math.max(1, Math.ceil(Math.min(left, due, RECHECK)));
+      const list = host.keys.wake + ticket;
       await waitForWake(host, list, block, left <= Math.min(due, RECHECK), signal);
     }
   } finally {

@@ -1,4 +1,4 @@
-import { sideKey } from '../../core/keys.js';
+import { perKey, sideKey } from '../../core/keys.js';
 
 /**
  * The keys of a Semaphore on Redis: the holders at the model key, and four side keys in its
@@ -25,16 +25,16 @@ export interface SemaphoreKeys {
 }
 
 /** The keys of the semaphore at `key`. */
-export function semaphoreKeys(key: string): SemaphoreKeys {
+export const semaphoreKeys: (key: string) => SemaphoreKeys = perKey((key) => {
   const queue = sideKey(key, 'queue');
   const fence = sideKey(key, 'fence');
-  return {
-    all: [key, queue, sideKey(key, 'alive'), sideKey(key, 'state'), fence],
+  return Object.freeze({
+    all: Object.freeze([key, queue, sideKey(key, 'alive'), sideKey(key, 'state'), fence]),
     queue,
     fence,
     wake: `${sideKey(key, 'wake')}:`,
-  };
-}
+  });
+});
 
 /**
  * A waiter's member in the queue, or a lease's as the scripts take it: `weight:token` (the

@@ -24,7 +24,7 @@ export interface SemaphoreSettings {
   readonly ttl: number;
 }
 
-const cache = new WeakMap<object, SemaphoreSettings & { from: readonly unknown[] }>();
+const cache = new WeakMap<object, SemaphoreSettings & { fromPermits: unknown; fromTtl: unknown }>();
 
 /** A positive safe integer, else a ConfigError naming `name`. */
 function positive(value: unknown, name: string, context: ErrorContext): number {
@@ -40,11 +40,12 @@ function positive(value: unknown, name: string, context: ErrorContext): number {
  * positive integer, or `TTL` not a positive integer of ms.
  */
 export function settingsOf(statics: SemaphoreStatics, key: string): SemaphoreSettings {
-  const from = [statics.PERMITS, statics.TTL];
+  // Read on every call (a handle per call is common): the cache is checked without allocating.
+  const permits = statics.PERMITS;
+  const ttl = statics.TTL;
   const known = cache.get(statics);
-  if (known && known.from.every((value, i) => value === from[i])) return known;
+  if (known !== undefined && known.fromPermits === permits && known.fromTtl === ttl) return known;
   const context = { model: statics.name, key };
-  const [permits, ttl] = from;
   if (permits === undefined) {
     throw new ConfigError('no PERMITS: set static PERMITS or @model({ permits })', context);
   }
@@ -52,7 +53,7 @@ export function settingsOf(statics: SemaphoreStatics, key: string): SemaphoreSet
     permits: positive(permits, 'PERMITS', context),
     ttl: positive(ttl ?? 10_000, 'TTL (ms)', context),
   };
-  cache.set(statics, { ...settings, from });
+  cache.set(statics, { ...settings, fromPermits: permits, fromTtl: ttl });
   return settings;
 }
 
