@@ -17,7 +17,8 @@ import { Script } from './script.js';
  * what a call costs most here (a RateLimiter take: 57.5k → 47.7k server instructions, counted
  * with callgrind, together with the script's own parsing once per argument list). The headers
  * repeat from call to call, so each distinct one is parsed once per runner call (1k instructions
- * saved per call).
+ * saved per call). Hence the rule for our scripts: never change or return the KEYS and ARGV
+ * tables they are given, nor the table `TIME` returns (another call may get the same table).
  *
  * The runner's reply is one element per call: the call's own reply (`false` for a nil reply, as
  * Redis converts it anyway), or its error (a Lua error or an error reply of that call alone,
