@@ -54,6 +54,30 @@ export interface Command<R = unknown> {
 }
 
 /**
+ * A {@link Command} made by a constructor rather than an object literal, for the commands made
+ * per call on hot paths (a model's reads, writes and script calls, a grouped script call).
+ * An object or array literal that lives while its command is in flight may be **pretenured** by
+ * V8 (allocation-site pretenuring): when the first young collection after that code warms up
+ * finds nearly all the literal's objects alive, every later one is allocated in the old
+ * generation, and keeps what it points to (arguments, decoders and the closures behind them)
+ * alive through each young collection until the next full one. A process that fell into this
+ * spent twice the CPU per Semaphore acquire+release (measured: 7-8 µs -> 13-19 µs per pair,
+ * half of the processes). Instances of a class are never pretenured.
+ *
+ * @internal
+ */
+export class Call<R = unknown> implements Command<R> {
+  constructor(
+    readonly args: RedisArg[],
+    readonly write: boolean,
+    readonly decode: ((reply: unknown) => R) | undefined,
+    readonly model: string | undefined,
+    readonly key: string | undefined,
+    readonly script?: Script,
+  ) {}
+}
+
+/**
  * The key a command is about (cluster routing, slot checks): its model's key, else its first
  * argument after the command name (raw commands), if any.
  *

@@ -1,4 +1,4 @@
-import type { Command, RedisArg } from './command.js';
+import { Call, type Command, type RedisArg } from './command.js';
 
 /**
  * Grouping of script calls: among calls sent together (the merger's, see
@@ -134,13 +134,9 @@ function groupCommand(calls: readonly Command[]): Command<unknown> {
   for (const call of calls) {
     for (let i = start + group.shared; i < call.args.length; i++) args.push(call.args[i]);
   }
-  return {
-    args: group.script.evalsha(keys, args),
-    write: calls.some((call) => call.write),
-    script: group.script,
-    model: first.model,
-    key: first.key,
-  };
+  const write = calls.some((call) => call.write);
+  const evalsha = group.script.evalsha(keys, args);
+  return new Call(evalsha, write, undefined, first.model, first.key, group.script);
 }
 
 /**

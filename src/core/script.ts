@@ -36,6 +36,9 @@ export class Script {
   /** How many keys the script takes (the number its file name ends with). */
   readonly keys: number;
 
+  /** `EVALSHA` and the SHA1: the start of every call. */
+  readonly #head: (string | Buffer)[];
+
   constructor(
     /** File name without `.lua`, for messages. */
     readonly name: string,
@@ -48,6 +51,7 @@ export class Script {
   ) {
     this.source = source;
     this.sha = createHash('sha1').update(source).digest('hex');
+    this.#head = ['EVALSHA', this.sha];
     const count = /-(\d+)$/.exec(name);
     this.keys = count ? Number(count[1]) : -1;
   }
@@ -69,7 +73,8 @@ export class Script {
     if (this.keys >= 0 && keys.length !== this.keys) {
       throw new TypeError(`script ${this.name} takes ${this.keys} keys, got ${keys.length}`);
     }
-    return ['EVALSHA', this.sha, String(keys.length), ...keys, ...args];
+    // concat, not a literal with spreads: an array literal may be pretenured (see `Call`).
+    return this.#head.concat(String(keys.length), keys, args);
   }
 
   /** Turns an EVALSHA command of this script into the equivalent EVAL. */

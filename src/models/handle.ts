@@ -1,4 +1,4 @@
-import type { Command, CommandOrigin, RedisArg } from '../core/command.js';
+import { Call, type Command, type CommandOrigin, type RedisArg } from '../core/command.js';
 import type { BlockingEndpoint, RedisClient } from '../transport/endpoint.js';
 import type { Script } from '../core/script.js';
 import type { Batch, Batched } from '../batch/batch.js';
@@ -171,7 +171,7 @@ export abstract class Handle implements CommandOrigin {
 
   /** A read command on this handle's key. */
   protected read<R>(args: RedisArg[], decode?: (reply: unknown) => R): Operation<R> {
-    return this.run({ args, write: false, decode, model: this.modelName, key: this.key });
+    return this.run(new Call(args, false, decode, this.modelName, this.key));
   }
 
   /**
@@ -217,7 +217,7 @@ export abstract class Handle implements CommandOrigin {
 
   /** A write command on this handle's key. */
   protected write<R>(args: RedisArg[], decode?: (reply: unknown) => R): Operation<R> {
-    return this.run({ args, write: true, decode, model: this.modelName, key: this.key });
+    return this.run(new Call(args, true, decode, this.modelName, this.key));
   }
 
   /**
@@ -230,14 +230,10 @@ export abstract class Handle implements CommandOrigin {
     args: readonly RedisArg[],
     options: { write: boolean; decode?: (reply: unknown) => R },
   ): Operation<R> {
-    return this.run({
-      args: script.evalsha(keys, args),
-      write: options.write,
-      decode: options.decode,
-      model: this.modelName,
-      key: this.key,
-      script,
-    });
+    const { write, decode } = options;
+    return this.run(
+      new Call(script.evalsha(keys, args), write, decode, this.modelName, this.key, script),
+    );
   }
 
   /**

@@ -35,10 +35,17 @@ export interface MergePort<C> {
  */
 const OVERLAP = 32;
 
-interface Held {
-  readonly command: Command;
-  readonly resolve: (value: unknown) => void;
-  readonly reject: (error: unknown) => void;
+/**
+ * A script call held until the flush, with its caller's promise. A class, not an object
+ * literal: it lives while the call is in flight, and V8 may pretenure such literals (see `Call`
+ * in core/command.ts).
+ */
+class Held {
+  constructor(
+    readonly command: Command,
+    readonly resolve: (value: unknown) => void,
+    readonly reject: (error: unknown) => void,
+  ) {}
 }
 
 /**
@@ -86,7 +93,7 @@ export class Merger<C> {
       this.#scripts.push(script);
     }
     return new Promise<R>((resolve, reject) => {
-      this.#held.push({ command, resolve: resolve as (value: unknown) => void, reject });
+      this.#held.push(new Held(command, resolve as (value: unknown) => void, reject));
       if (this.#held.length >= MAX_MERGED) this.flush();
       else if (!this.#scheduled) {
         this.#scheduled = true;

@@ -1,6 +1,7 @@
 import type { ErrorContext } from '../../core/errors.js';
 import type { Tools } from '../tools.js';
 import type { SemaphoreKeys } from './layout.js';
+import type { LeaseSteps } from './lease.js';
 
 /**
  * What a Semaphore lends to the files of its steps (acquire, wake, release, extend, stats): its
@@ -24,4 +25,30 @@ export interface SemaphoreHost extends Pick<Tools, 'key' | 'script' | 'blocking'
 /** ARGV[1] and ARGV[2] of every sem-*-5 script: the permits, the wake-up lists' prefix. */
 export function stateArgs(host: SemaphoreHost): [string, string] {
   return [String(host.permits), host.keys.wake];
+}
+
+/**
+ * A {@link SemaphoreHost} made of a handle's helpers, bound. A class, not an object literal: it
+ * lives as long as the handle's calls, and V8 may pretenure such literals (see `Call` in
+ * core/command.ts).
+ */
+export class BoundHost implements SemaphoreHost {
+  constructor(
+    readonly key: string,
+    readonly context: ErrorContext,
+    readonly keys: SemaphoreKeys,
+    readonly permits: number,
+    readonly script: Tools['script'],
+    readonly blocking: Tools['blocking'],
+    readonly now: Tools['now'],
+  ) {}
+}
+
+/** The {@link LeaseSteps} of a handle, bound (a class for the reason {@link BoundHost} is). */
+export class BoundSteps implements LeaseSteps {
+  constructor(
+    readonly context: ErrorContext,
+    readonly extend: LeaseSteps['extend'],
+    readonly release: LeaseSteps['release'],
+  ) {}
 }

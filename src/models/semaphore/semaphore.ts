@@ -7,7 +7,7 @@ import { Model } from '../model.js';
 import { acquireWaiting, attempt, type Attempt, type Request } from './acquire.js';
 import { LeaseLostError, SemaphoreNotAcquiredError } from './errors.js';
 import { extendMember } from './extend.js';
-import type { SemaphoreHost } from './host.js';
+import { BoundHost, BoundSteps, type SemaphoreHost } from './host.js';
 import { semaphoreKeys, type SemaphoreKeys } from './layout.js';
 import { Lease, type LeaseSteps } from './lease.js';
 import { releaseMember } from './release.js';
@@ -30,10 +30,23 @@ export interface SemaphoreOptions {
   signal?: AbortSignal;
 }
 
-/** The options of acquire() and using(), checked. */
-interface Checked extends Request {
-  readonly wait: number;
-  readonly signal?: AbortSignal;
+/**
+ * The options of acquire() and using(), checked. This and the other objects a handle keeps
+ * while its calls are in flight are class instances, never pretenured (see `Call` in
+ * core/command.ts).
+ */
+class Checked implements Request {
+  constructor(
+    readonly weight: number,
+    readonly ttl: number,
+    readonly wait: number,
+    readonly signal: AbortSignal | undefined,
+  ) {}
+}
+
+/** The handle a copy was made from (see `Semaphore.origin`). */
+class Origin {
+  constructor(readonly semaphore: Semaphore) {}
 }
 
 /**
@@ -69,7 +82,7 @@ export class Semaphore extends Model {
    * The handle this one was made from (itself, for a handle constructed by hand): leases run
    * their steps through it, so a lease granted in a batch extends and releases directly.
    */
-  private readonly origin: { readonly semaphore: Semaphore } = { semaphore: this };
+  private readonly origin: Origin = new Origin(this);
 
   /**
    * The class's `PERMITS`.
@@ -217,25 +230,25 @@ export class Semaphore extends Model {
   get #host(): SemaphoreHost {
     const permits = this.permits;
     if (this.#lent?.permits === permits) return this.#lent;
-    return (this.#lent = {
-      key: this.key,
-      context: this.errorContext,
-      keys: this.#keys,
+    return (this.#lent = new BoundHost(
+      this.key,
+      this.errorContext,
+      this.#keys,
       permits,
-      script: (script, keys, args, options) => this.script(script, keys, args, options),
-      blocking: (fn, signal) => this.blocking(fn, signal),
-      now: (operation) => this.now(operation),
-    });
+      (script, keys, args, options) => this.script(script, keys, args, options),
+      (fn, signal) => this.blocking(fn, signal),
+      (operation) => this.now(operation),
+    ));
   }
 
   /** What a lease calls, bound to this handle (which runs its commands at once). */
   get #steps(): LeaseSteps {
     const host = this.#host;
-    return {
-      context: host.context,
-      extend: (member, ttl) => host.now(extendMember(host, member, ttl)),
-      release: (member) => host.now(releaseMember(host, member)),
-    };
+    return new BoundSteps(
+      host.context,
+      (member, ttl) => host.now(extendMember(host, member, ttl)),
+      (member) => host.now(releaseMember(host, member)),
+    );
   }
 
   /**
@@ -248,11 +261,11 @@ export class Semaphore extends Model {
     const context = this.errorContext;
     const shape = { call, known: ['weight', 'ttl', 'wait', 'signal'], number: 'weight' };
     const { weight, ttl, wait, signal } = optionsArg(options, shape, context);
-    return {
-      weight: weightArg(weight, permits, context),
-      ttl: ttl === undefined ? defaultTtl : Number(this.msArg(ttl, 'ttl')),
-      wait: wait === undefined || wait === 0 ? 0 : Number(this.msArg(wait, 'wait')),
-      signal: signalOption(signal, call, context),
-    };
+    return new Checked(
+      weightArg(weight, permits, context),
+      ttl === undefined ? defaultTtl : Number(this.msArg(ttl, 'ttl')),
+      wait === undefined || wait === 0 ? 0 : Number(this.msArg(wait, 'wait')),
+      signalOption(signal, call, context),
+    );
   }
 }
