@@ -74,6 +74,8 @@ export class Call<R = unknown> implements Command<R> {
     readonly model: string | undefined,
     readonly key: string | undefined,
     readonly script?: Script,
+    readonly primary?: boolean,
+    readonly recover?: (error: Error) => R | undefined,
   ) {}
 }
 

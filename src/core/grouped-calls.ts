@@ -17,14 +17,20 @@ import { Call, type Command, type RedisArg } from './command.js';
  * @module
  */
 
-/** One call to send: a call as it came, or a group of several in their order. */
-export interface Unit {
-  /** What to send: the call itself, or the group script's call. */
-  readonly command: Command;
-  /** The positions of its calls among those given, in order (one, unless grouped). */
-  readonly calls: readonly number[];
-  /** Whether `command` is a group script's call (its reply lists its calls' replies). */
-  readonly grouped: boolean;
+/**
+ * One call to send: a call as it came, or a group of several in their order. It lives while
+ * the call is in flight: a class, and its `calls` made by `Array.of`, not literals, which V8
+ * may pretenure (see `Call` in core/command.ts).
+ */
+export class Unit {
+  constructor(
+    /** What to send: the call itself, or the group script's call. */
+    readonly command: Command,
+    /** The positions of its calls among those given, in order (one, unless grouped). */
+    readonly calls: readonly number[],
+    /** Whether `command` is a group script's call (its reply lists its calls' replies). */
+    readonly grouped: boolean,
+  ) {}
 }
 
 interface Open {
@@ -83,10 +89,10 @@ export function groupCalls(commands: readonly Command[]): Unit[] {
       if (group !== undefined) close(group);
     }
     if (command.script?.group === undefined) {
-      units.push({ command, calls: [index], grouped: false });
+      units.push(new Unit(command, Array.of(index), false));
       return;
     }
-    const started: Open = { first: command, keys, calls: [index] };
+    const started: Open = { first: command, keys, calls: Array.of(index) };
     units.push(started);
     for (let i = 3; i < 3 + keys; i++) owner.set(args[i], started);
   });
@@ -94,14 +100,14 @@ export function groupCalls(commands: readonly Command[]): Unit[] {
   return units.map((unit) => {
     if (!('first' in unit)) return unit;
     const calls = unit.calls;
-    if (calls.length === 1) return { command: commands[calls[0]], calls, grouped: false };
-    return { command: groupCommand(calls.map((i) => commands[i])), calls, grouped: true };
+    if (calls.length === 1) return new Unit(commands[calls[0]], calls, false);
+    return new Unit(groupCommand(calls.map((i) => commands[i])), calls, true);
   });
 }
 
 /** Each call as it came. */
 function alone(commands: readonly Command[]): Unit[] {
-  return commands.map((command, index) => ({ command, calls: [index], grouped: false }));
+  return commands.map((command, index) => new Unit(command, Array.of(index), false));
 }
 
 /**

@@ -12,7 +12,7 @@ import type { Executor } from '../core/executor.js';
 import { operations, traceOperation } from '../core/tracing.js';
 import { connectionOf, routerOf, type ConnectionRef, type ModelStatics } from './config.js';
 import { integerArg, msArg } from './args.js';
-import type { Identify, Operation, Tools } from './tools.js';
+import { Lent, type Identify, type Operation, type Tools } from './tools.js';
 import { runDurable, waitOptionsOf, type WaitOptions } from './durable.js';
 import { encodeValue, readsBinary } from './values.js';
 import { clearNearCache, invalidating, nearCacheStats, nearRead } from './near-cache/near-reads.js';
@@ -205,14 +205,7 @@ export abstract class Handle implements CommandOrigin {
 
   /** A read on this handle's key that must see the master's latest state (never a replica). */
   protected readPrimary<R>(args: RedisArg[], decode?: (reply: unknown) => R): Operation<R> {
-    return this.run({
-      args,
-      write: false,
-      primary: true,
-      decode,
-      model: this.modelName,
-      key: this.key,
-    });
+    return this.run(new Call(args, false, decode, this.modelName, this.key, undefined, true));
   }
 
   /** A write command on this handle's key. */
@@ -275,6 +268,16 @@ export abstract class Handle implements CommandOrigin {
   protected now<R>(operation: Operation<R>): Promise<R> {
     this.direct('an operation of several steps');
     return operation as Promise<R>;
+  }
+
+  /** The helpers most protocols need ({@link Lent}), bound to this handle. @internal */
+  protected lent(): Lent {
+    return new Lent(
+      this.key,
+      (script, keys, args, options) => this.script(script, keys, args, options),
+      (fn, signal) => this.blocking(fn, signal),
+      (operation) => this.now(operation),
+    );
   }
 
   /** This handle's protected helpers, bound, for the step files of its protocol. */

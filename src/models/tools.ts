@@ -48,6 +48,21 @@ export interface Tools extends CommandOrigin {
 }
 
 /**
+ * The helpers most protocols lend (`key`, `script`, `blocking`, `now`), bound to a handle
+ * (`Handle.lent()`); a protocol's own view of its handle extends it. A class, not an object
+ * literal: it lives as long as the handle's calls, and V8 may pretenure such literals (see
+ * `Call` in core/command.ts).
+ */
+export class Lent implements Pick<Tools, 'key' | 'script' | 'blocking' | 'now'> {
+  constructor(
+    readonly key: string,
+    readonly script: Tools['script'],
+    readonly blocking: Tools['blocking'],
+    readonly now: Tools['now'],
+  ) {}
+}
+
+/**
  * How a handle class makes its key from its static configuration and the constructor's
  * argument (a plain function, so constructing a handle allocates no closure).
  */

@@ -1,5 +1,5 @@
 import type { BlockingEndpoint, RedisClient } from './blocking-endpoint.js';
-import type { Command } from '../core/command.js';
+import { Call, type Command } from '../core/command.js';
 import type { ErrorContext } from '../core/errors.js';
 import { finish, settle } from '../core/reply.js';
 import type { ParsedDsn } from './dsn.js';
@@ -174,7 +174,10 @@ export class Endpoint implements BlockingEndpoint {
       // EVAL fallback and the READONLY retry), so that `fail` types it with each call's model
       // and key.
       runner: (client, args, script) =>
-        this.execOn(client, { args, write: true, script, recover: rethrow }),
+        this.execOn(
+          client,
+          new Call(args, true, undefined, undefined, undefined, script, undefined, rethrow),
+        ),
       settle: (client, command, reply) =>
         reply instanceof Error ? this.#failed(client, command, reply) : finish(command, reply),
       fail: (client, command, error) => this.#failed(client, command, error),

@@ -71,7 +71,10 @@ export function attempt<R>(
       decode: (reply) => {
         const [code, value] = pair(reply);
         if (code === 1) {
-          Object.assign(lock.ownership, { token, fence: value, ttl });
+          const held = lock.ownership;
+          held.token = token;
+          held.fence = value;
+          held.ttl = ttl;
           const waited = started === undefined ? 0 : Math.round(performance.now() - started);
           countAcquired(lock.tally, waited);
           if (modelEvents.hasSubscribers) {

@@ -1,6 +1,6 @@
 import type { LockTally } from './stats.js';
 import { perKey, sideKey } from '../../core/keys.js';
-import type { Tools } from '../handle.js';
+import { Lent, type Tools } from '../tools.js';
 
 /**
  * What the steps of a lock (acquire.ts, release.ts, extend.ts) work with: the Lock's key, what it
@@ -22,6 +22,16 @@ export interface Ownership {
 }
 
 /** A Lock as its steps see it: the model's helpers, and what the Lock holds. */
+/**
+ * A fresh {@link Ownership} (nothing held). A class, not an object literal: it lives as long as
+ * its handle's calls, and V8 may pretenure such literals (see `Call` in core/command.ts).
+ */
+export class Held implements Ownership {
+  token: string | undefined = undefined;
+  fence: number | null = null;
+  ttl: number | undefined = undefined;
+}
+
 export interface LockHandle extends Pick<
   Tools,
   'key' | 'modelName' | 'script' | 'blocking' | 'now'
@@ -50,3 +60,15 @@ export const sideKeys: (key: string) => {
     waiting: sideKey(key, 'waiting'),
   }),
 );
+
+/** A {@link LockHandle} made of a Lock's helpers, bound (a class for the reason {@link Held} is). */
+export class BoundLock extends Lent implements LockHandle {
+  constructor(
+    lent: Lent,
+    readonly modelName: string,
+    readonly ownership: Ownership,
+    readonly tally: LockTally,
+  ) {
+    super(lent.key, lent.script, lent.blocking, lent.now);
+  }
+}

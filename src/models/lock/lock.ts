@@ -6,7 +6,7 @@ import { Model } from '../model.js';
 import { acquireWaiting, attempt } from './acquire.js';
 import { LockLostError, LockNotAcquiredError } from './errors.js';
 import { extendToken } from './extend.js';
-import type { LockHandle, Ownership } from './handle.js';
+import { BoundLock, Held, type LockHandle, type Ownership } from './handle.js';
 import { releaseToken } from './release.js';
 import { renew } from './renewal.js';
 import { ArgumentError } from '../../core/errors.js';
@@ -74,7 +74,7 @@ export class Lock extends Model {
   }
 
   /** What this instance holds (an object, so `in(batch)`/`fromMaster()` copies share it). */
-  private readonly ownership: Ownership = { token: undefined, fence: null, ttl: undefined };
+  private readonly ownership: Ownership = new Held();
 
   /**
    * The fencing token of this instance's current acquisition: strictly greater than the token of
@@ -224,15 +224,13 @@ export class Lock extends Model {
   #lent: LockHandle | undefined;
 
   get #handle(): LockHandle {
-    return (this.#lent ??= {
-      key: this.key,
-      modelName: this.modelName,
-      ownership: this.ownership,
-      tally: lockTally(this.constructor),
-      script: (script, keys, args, options) => this.script(script, keys, args, options),
-      blocking: (fn, signal) => this.blocking(fn, signal),
-      now: (operation) => this.now(operation),
-    });
+    this.#lent ??= new BoundLock(
+      this.lent(),
+      this.modelName,
+      this.ownership,
+      lockTally(this.constructor),
+    );
+    return this.#lent;
   }
 
   /**

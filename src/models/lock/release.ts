@@ -33,7 +33,10 @@ export function releaseToken(lock: LockHandle, token: string | undefined): Opera
       write: true,
       decode: (reply) => {
         if (token !== undefined && lock.ownership.token === token) {
-          Object.assign(lock.ownership, { token: undefined, fence: null, ttl: undefined });
+          const held = lock.ownership;
+          held.token = undefined;
+          held.fence = null;
+          held.ttl = undefined;
         }
         const released = positive(reply);
         if (released) modelEvent({ event: 'lock-release', model: lock.modelName, key: lock.key });

@@ -1,4 +1,4 @@
-import type { Command } from '../../core/command.js';
+import { Call, type Command } from '../../core/command.js';
 import { integer } from '../../core/decoders.js';
 import { Script } from '../../core/script.js';
 import type { LimiterSettings } from './settings.js';
@@ -64,13 +64,8 @@ export function limitCommand<R>(
   maxWait = 0,
 ): Command<R> {
   const args = [mode, String(cost), String(maxWait), ...settings.args];
-  return {
-    args: limitScript.evalsha([origin.key], args),
-    write: mode !== 'peek',
-    primary: mode === 'peek' ? true : undefined,
-    decode,
-    model: origin.modelName,
-    key: origin.key,
-    script: limitScript,
-  };
+  const evalsha = limitScript.evalsha([origin.key], args);
+  const peek = mode === 'peek';
+  const { modelName, key } = origin;
+  return new Call(evalsha, !peek, decode, modelName, key, limitScript, peek ? true : undefined);
 }

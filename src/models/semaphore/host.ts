@@ -1,5 +1,5 @@
 import type { ErrorContext } from '../../core/errors.js';
-import type { Tools } from '../tools.js';
+import { Lent, type Tools } from '../tools.js';
 import type { SemaphoreKeys } from './layout.js';
 import type { LeaseSteps } from './lease.js';
 
@@ -32,16 +32,15 @@ export function stateArgs(host: SemaphoreHost): [string, string] {
  * lives as long as the handle's calls, and V8 may pretenure such literals (see `Call` in
  * core/command.ts).
  */
-export class BoundHost implements SemaphoreHost {
+export class BoundHost extends Lent implements SemaphoreHost {
   constructor(
-    readonly key: string,
+    lent: Lent,
     readonly context: ErrorContext,
     readonly keys: SemaphoreKeys,
     readonly permits: number,
-    readonly script: Tools['script'],
-    readonly blocking: Tools['blocking'],
-    readonly now: Tools['now'],
-  ) {}
+  ) {
+    super(lent.key, lent.script, lent.blocking, lent.now);
+  }
 }
 
 /** The {@link LeaseSteps} of a handle, bound (a class for the reason {@link BoundHost} is). */

@@ -230,15 +230,7 @@ export class Semaphore extends Model {
   get #host(): SemaphoreHost {
     const permits = this.permits;
     if (this.#lent?.permits === permits) return this.#lent;
-    return (this.#lent = new BoundHost(
-      this.key,
-      this.errorContext,
-      this.#keys,
-      permits,
-      (script, keys, args, options) => this.script(script, keys, args, options),
-      (fn, signal) => this.blocking(fn, signal),
-      (operation) => this.now(operation),
-    ));
+    return (this.#lent = new BoundHost(this.lent(), this.errorContext, this.#keys, permits));
   }
 
   /** What a lease calls, bound to this handle (which runs its commands at once). */
