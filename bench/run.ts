@@ -60,19 +60,19 @@ async function runWorkload(
       // Start every sample with a clean heap: no contender pays for the garbage of the one
       // that ran before it.
       collect?.();
+      // That forced collection also throws away the code V8 optimized: without an unmeasured
+      // run first (a sample of its own, not checked: checks may record figures; then cleaned
+      // away), each sample would time its contender's JIT warm-up again (measured: redisext
+      // Semaphore pairs 45k/s in 300 ms samples right after the collection, 83-129k/s after
+      // 30-100 ms of warm-up; the same functions were optimized again in every sample). The
+      // measured sample is made after it, so what it notes at its start (counters...) is fresh.
+      const warm = subjects[index].sample();
+      if (warm.kind === 'async') await drive(warm.op, workload.concurrency, sampleMs / 3);
+      else driveSync(warm.op, sampleMs / 3);
+      if (workload.usesServer) await ctx.server.clean();
       const run = subjects[index].sample();
       let measured;
       if (run.kind === 'async') {
-        // The forced collection also throws away the code V8 optimized: without this unmeasured
-        // run (a sample of its own, not checked: checks may record figures; then cleaned away),
-        // each sample would time its contender's JIT warm-up again (measured: redisext
-        // Semaphore pairs 45k/s in 300 ms samples right after the collection, 83-129k/s after
-        // 30-100 ms of warm-up; the same functions were optimized again in every sample).
-        const warm = subjects[index].sample();
-        if (warm.kind === 'async') {
-          await drive(warm.op, workload.concurrency, sampleMs / 3);
-          if (workload.usesServer) await ctx.server.clean();
-        }
         measured = await drive(run.op, workload.concurrency, sampleMs);
         await run.check(measured);
       } else {
