@@ -21,17 +21,17 @@ export interface Ownership {
   ttl: number | undefined;
 }
 
-/** A Lock as its steps see it: the model's helpers, and what the Lock holds. */
 /**
  * A fresh {@link Ownership} (nothing held). A class, not an object literal: it lives as long as
  * its handle's calls, and V8 may pretenure such literals (see `Call` in core/command.ts).
  */
-export class Held implements Ownership {
+export class OwnershipRecord implements Ownership {
   token: string | undefined = undefined;
   fence: number | null = null;
   ttl: number | undefined = undefined;
 }
 
+/** A Lock as its steps see it: the model's helpers, and what the Lock holds. */
 export interface LockHandle extends Pick<
   Tools,
   'key' | 'modelName' | 'script' | 'blocking' | 'now'
@@ -61,7 +61,7 @@ export const sideKeys: (key: string) => {
   }),
 );
 
-/** A {@link LockHandle} made of a Lock's helpers, bound (a class for the reason {@link Held} is). */
+/** A {@link LockHandle} made of a Lock's helpers, bound (a class for the reason {@link OwnershipRecord} is). */
 export class BoundLock extends Lent implements LockHandle {
   constructor(
     lent: Lent,

@@ -6,7 +6,7 @@ import { Model } from '../model.js';
 import { acquireWaiting, attempt } from './acquire.js';
 import { LockLostError, LockNotAcquiredError } from './errors.js';
 import { extendToken } from './extend.js';
-import { BoundLock, Held, type LockHandle, type Ownership } from './handle.js';
+import { BoundLock, OwnershipRecord, type LockHandle, type Ownership } from './handle.js';
 import { releaseToken } from './release.js';
 import { renew } from './renewal.js';
 import { ArgumentError } from '../../core/errors.js';
@@ -74,7 +74,7 @@ export class Lock extends Model {
   }
 
   /** What this instance holds (an object, so `in(batch)`/`fromMaster()` copies share it). */
-  private readonly ownership: Ownership = new Held();
+  private readonly ownership: Ownership = new OwnershipRecord();
 
   /**
    * The fencing token of this instance's current acquisition: strictly greater than the token of
