@@ -24,33 +24,33 @@ export interface Command<R = unknown> {
   /** True when the command changes data (goes to the master). */
   readonly write: boolean;
   /** A read that must see the master's latest state (e.g. a lock's owner): never a replica. */
-  readonly primary?: boolean;
+  readonly primary?: boolean | undefined;
   /** Turns the raw reply into the result; errors it throws are wrapped with the origin. */
-  readonly decode?: (reply: unknown) => R;
+  readonly decode?: ((reply: unknown) => R) | undefined;
   /** Turns some error replies into a result (e.g. RENAME's "no such key" into `false`). */
-  readonly recover?: (error: Error) => R | undefined;
+  readonly recover?: ((error: Error) => R | undefined) | undefined;
   /**
    * The model class name, for error messages. The command names its model and key by these two
    * strings, not by the model handle: a batch of 10,000 commands would otherwise keep 10,000
    * handles alive until its replies came (measured: 4% of a pipeline's throughput).
    */
-  readonly model?: string;
+  readonly model?: string | undefined;
   /** The full Redis key the command is about (errors, cluster routing). */
-  readonly key?: string;
+  readonly key?: string | undefined;
   /**
    * The reply holds a map whose keys are user data (a hash's field names): it must come back as
    * a JS `Map` (or RESP2 pairs), never as a plain object, where a field named `__proto__` is
    * lost. Other commands keep node-redis' default (objects).
    */
-  readonly maps?: boolean;
+  readonly maps?: boolean | undefined;
   /**
    * The reply carries stored values of a binary serializer (`Serializer.binary`): its bulk
    * strings come back as Buffers, so no byte is lost to UTF-8 decoding. Its decoder must read
    * every bulk string of the reply as a Buffer (field names, ids, RESP2 scores included).
    */
-  readonly binary?: boolean;
+  readonly binary?: boolean | undefined;
   /** Set when `args` is an EVALSHA: used to fall back to EVAL. */
-  readonly script?: Script;
+  readonly script?: Script | undefined;
 }
 
 /**
