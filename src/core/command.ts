@@ -62,7 +62,8 @@ export interface Command<R = unknown> {
  * generation, and keeps what it points to (arguments, decoders and the closures behind them)
  * alive through each young collection until the next full one. A process that fell into this
  * spent twice the CPU per Semaphore acquire+release (measured: 7-8 µs -> 13-19 µs per pair,
- * half of the processes). Instances of a class are never pretenured.
+ * half of the processes). V8 keeps allocation sites for literals (and `new Array`), not for
+ * `new` of a class: measured, no process fell into it once these were classes.
  *
  * @internal
  */
