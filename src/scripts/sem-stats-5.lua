@@ -7,7 +7,8 @@
 -- Reply: {used, holders, waiters}: the weight held (units), how many leases hold it, how many
 -- callers wait in the queue
 -- @include sem-state
-local units = redis.call('ZRANGE', KEYS[1], 0, -1)
+-- Every member but the mark (the one scored +inf).
+local units = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(+inf')
 local holders = 0
 for i = 1, #units do
   -- A lease of weight 1 is one member without '#'; a heavier one counts at its unit '#1'.

@@ -8,12 +8,14 @@
 -- serves a chain of waiters, one after the other). Otherwise a waiting caller is queued (once:
 -- its arrival number is kept) and its deadline in `alive` refreshed, and the head is woken if
 -- it fits.
--- Uncontended grant: EXISTS, ZCARD, INCR, ZADD, PEXPIRE (after the prologue's TIME and sweep).
+-- Uncontended grant: EXISTS, ZCARD, INCR, ZADD (with the mark on a new key), PEXPIRE (after the
+-- prologue's TIME and sweep).
 -- Arguments: ARGV[3] to ARGV[7] of sem-acquire-5.lua (member, weight and ttl as numbers,
 -- patience as a number, ticket); returns its reply.
 local function acquire(member, weight, ttl, patience, ticket)
   local queued = redis.call('EXISTS', KEYS[2]) == 1
-  local used = redis.call('ZCARD', KEYS[1])
+  local count = redis.call('ZCARD', KEYS[1])
+  local used = held_of(count)
   local head
   if queued then
     drop_gone()
@@ -21,12 +23,17 @@ local function acquire(member, weight, ttl, patience, ticket)
   end
   if (not head or head == ticket) and used + weight <= PERMITS then
     local fence = redis.call('INCR', KEYS[5])
-    if weight == 1 then
+    if weight == 1 and count > 0 then
       redis.call('ZADD', KEYS[1], string.format('%d', now + ttl), member)
+    elseif weight == 1 then
+      redis.call('ZADD', KEYS[1], 'inf', MARK, string.format('%d', now + ttl), member) -- a new key
     else
+      if count == 0 then
+        redis.call('ZADD', KEYS[1], 'inf', MARK)
+      end
       on_units('ZADD', nil, member, weight, string.format('%d', now + ttl))
     end
-    if used == 0 then
+    if count == 0 then
       redis.call('PEXPIRE', KEYS[1], string.format('%d', ttl + MARGIN)) -- a new key: no expiry yet
     else
       stretch_holders(ttl + MARGIN)
@@ -57,9 +64,9 @@ local function acquire(member, weight, ttl, patience, ticket)
   if ticket ~= '' and head ~= ticket then
     return { 0, -1 }
   end
-  local earliest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2]
-  if not earliest then
+  local earliest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  if earliest[1] == nil or earliest[1] == MARK then
     return { 0, -1 }
   end
-  return { 0, earliest - now }
+  return { 0, earliest[2] - now }
 end
