@@ -185,16 +185,33 @@ export async function ownerOf(
 }
 
 /**
- * Moves `slot` from its owner to `target` the way redis-cli --cluster reshard does: IMPORTING /
- * MIGRATING, MIGRATE of its keys (a pause between steps, so commands meet each state), then
- * SETSLOT NODE on the target, the source and every other master in `masters`.
+ * The owner of `slot` once every master in `masters` names the same one: gossip may still carry
+ * an older claim for a moment after a migration, and a node that does not see itself as the
+ * owner refuses SETSLOT MIGRATING ("I'm not the owner of hash slot"). Waits up to 5 s.
+ */
+async function agreedOwner(masters: readonly RedisServer[], slot: number): Promise<RedisServer> {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const views = await Promise.all(masters.map((view) => ownerOf(masters, slot, view)));
+    if (views.every((owner) => owner === views[0])) return views[0];
+    if (Date.now() > deadline) throw new Error(`the masters disagree on the owner of slot ${slot}`);
+    await sleep(20);
+  }
+}
+
+/**
+ * Moves `slot` from its owner (once every master agrees on it) to `target` the way redis-cli
+ * --cluster reshard does: IMPORTING / MIGRATING, MIGRATE of its keys (a pause between steps, so
+ * commands meet each state), then SETSLOT NODE on the target, the source and every other master
+ * in `masters`.
  */
 export async function migrateSlot(
   masters: readonly RedisServer[],
   slot: number,
   target: RedisServer,
 ): Promise<void> {
-  const source = await ownerOf(masters, slot, target);
+  const source = await agreedOwner(masters, slot);
+  if (source === target) return;
   const [sourceId, targetId] = [await idOf(source), await idOf(target)];
   await raw(target, 'CLUSTER', 'SETSLOT', String(slot), 'IMPORTING', sourceId);
   await raw(source, 'CLUSTER', 'SETSLOT', String(slot), 'MIGRATING', targetId);
