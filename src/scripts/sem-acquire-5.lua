@@ -2,7 +2,7 @@
 -- stopped trying), grants `weight` permits when they fit and the caller may go first (nobody
 -- waits, or it heads the queue), with the next fencing token; else queues a waiting caller.
 -- The attempt itself: includes/sem-acquire.lua.
--- Uncontended grant: TIME, ZREMRANGEBYSCORE, EXISTS, ZCARD, INCR, ZADD, PEXPIRE.
+-- Uncontended grant: TIME, ZREMRANGEBYSCORE, EXISTS, ZCOUNT, INCR, ZADD, PEXPIRE.
 --
 -- KEYS, ARGV[1], ARGV[2]: see includes/sem-state.lua
 -- ARGV[3]  the new lease's member, 'weight:token' (a new token per attempt)

@@ -18,7 +18,7 @@
 -- @include sem-acquire
 local out = {}
 -- The run of uncontended attempts granted but not yet written: their numbers; the holders'
--- ZCARD before the run (0: a new key, which has neither the mark nor an expiry yet).
+-- weight held before the run (0: a new key, or the mark alone: no lease, no expiry to keep).
 local run, before = {}, 0
 
 local function write_run()
@@ -31,8 +31,8 @@ local function write_run()
     local last = redis.call('INCRBY', KEYS[5], count)
     -- Each distinct ttl parsed and its deadline formatted once (scores: see sem-state.lua).
     local zadd, longest, deadlines = { 'ZADD', KEYS[1] }, 0, {}
-    if before == 0 then
-      zadd[3], zadd[4] = 'inf', MARK -- a new key: the mark comes with the first leases
+    if before == 0 and MARKED then
+      zadd[3], zadd[4] = 'inf', MARK -- the mark comes with the first leases
     end
     local at = #zadd
     for j = 1, count do
@@ -68,19 +68,18 @@ local function write_run()
   run = {}
 end
 
--- The state the run is judged on (nil: read it again); members: the holders' ZCARD then.
-local queued, used, members
+-- The state the run is judged on (nil: read it again).
+local queued, used
 for i = 1, tonumber(ARGV[3]) do
   local base = 4 + 5 * (i - 1)
   local weight = ARGV[base + 1] == '1' and 1 or tonumber(ARGV[base + 1])
   if used == nil then
     queued = redis.call('EXISTS', KEYS[2]) == 1
-    members = redis.call('ZCARD', KEYS[1])
-    used = held_of(members)
+    used = held()
   end
   if not queued and weight == 1 and used + 1 <= PERMITS then
     if #run == 0 then
-      before = members
+      before = used
     end
     run[#run + 1] = i
     used = used + 1

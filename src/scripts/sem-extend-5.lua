@@ -29,6 +29,6 @@ if redis.call('ZSCORE', KEYS[1], weight == 1 and member or member .. '#1') then
 end
 if swept > 0 and redis.call('EXISTS', KEYS[2]) == 1 then
   drop_gone()
-  wake(redis.call('ZRANGE', KEYS[2], 0, 0)[1], held_of(redis.call('ZCARD', KEYS[1])))
+  wake(redis.call('ZRANGE', KEYS[2], 0, 0)[1], held())
 end
 return extended

@@ -13,6 +13,6 @@ redis.call('ZREM', KEYS[3], ARGV[3])
 redis.call('DEL', ARGV[2] .. string.sub(ARGV[3], string.find(ARGV[3], ':', 1, true) + 1))
 if redis.call('EXISTS', KEYS[2]) == 1 then
   drop_gone()
-  wake(redis.call('ZRANGE', KEYS[2], 0, 0)[1], held_of(redis.call('ZCARD', KEYS[1])))
+  wake(redis.call('ZRANGE', KEYS[2], 0, 0)[1], held())
 end
 return left

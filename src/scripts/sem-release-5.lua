@@ -3,7 +3,8 @@
 -- then, when permits came back: deletes the holders if only the mark is left, and, when the
 -- queue exists, drops the waiters that stopped trying and wakes the queue's head when it fits
 -- now (includes/sem-release.lua).
--- Uncontended: TIME, ZREMRANGEBYSCORE, ZREM, ZCARD, EXISTS (and DEL after the last lease).
+-- Uncontended: TIME, ZREMRANGEBYSCORE, ZREM, EXISTS; from 32 permits on, ZCOUNT too (and DEL
+-- after the last lease).
 --
 -- KEYS, ARGV[1], ARGV[2]: see includes/sem-state.lua
 -- ARGV[3]  the lease's member, 'weight:token'

@@ -4,8 +4,8 @@
 -- (core/grouped-calls.ts). They share the clock, the sweep and the waking of the queue's head,
 -- done once after the last release with the permits then free (a waiter woken by any of the
 -- releases is woken by the last; its wake-up list keeps one token either way).
--- Uncontended: TIME, ZREMRANGEBYSCORE, one ZREM per lease, ZCARD, EXISTS (and DEL after the
--- last lease).
+-- Uncontended: TIME, ZREMRANGEBYSCORE, one ZREM per lease, EXISTS; from 32 permits on, ZCOUNT
+-- too (and DEL after the last lease).
 --
 -- KEYS, ARGV[1], ARGV[2]: see includes/sem-state.lua
 -- ARGV[3]  n: how many releases

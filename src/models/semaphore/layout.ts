@@ -45,10 +45,11 @@ export function member(weight: number, token: string): string {
 }
 
 /**
- * The holders' mark: a member of weight 0 scored `+inf` (never swept), added with the first
- * lease of a holders key and deleted with the last, which keeps the holders a skiplist (a member
- * over 64 bytes: `zset-max-listpack-value`) so that every ZADD and ZREM is O(log n). The scripts
- * hold the same text (MARK in includes/sem-state.lua); the specs check that they agree.
+ * The holders' mark: from 32 permits on, a member of weight 0 scored `+inf` (never swept), added
+ * with the first lease of a holders key and deleted with the last, which keeps the holders a
+ * skiplist (a member over 64 bytes: `zset-max-listpack-value`) so that every ZADD and ZREM is
+ * O(log n). The weight held never counts it (ZCOUNT below `+inf`). The scripts hold the same
+ * text (MARK in includes/sem-state.lua); the specs check that they agree.
  */
 export const HOLDERS_MARK =
   '0:redisext-semaphore-holders;this-member-holds-no-permit;it-keeps-the-set-a-skiplist';

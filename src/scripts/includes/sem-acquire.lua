@@ -8,14 +8,13 @@
 -- serves a chain of waiters, one after the other). Otherwise a waiting caller is queued (once:
 -- its arrival number is kept) and its deadline in `alive` refreshed, and the head is woken if
 -- it fits.
--- Uncontended grant: EXISTS, ZCARD, INCR, ZADD (with the mark on a new key), PEXPIRE (after the
--- prologue's TIME and sweep).
+-- Uncontended grant: EXISTS, ZCOUNT, INCR, ZADD (with the mark when it is the first, from 32
+-- permits on), PEXPIRE (after the prologue's TIME and sweep).
 -- Arguments: ARGV[3] to ARGV[7] of sem-acquire-5.lua (member, weight and ttl as numbers,
 -- patience as a number, ticket); returns its reply.
 local function acquire(member, weight, ttl, patience, ticket)
   local queued = redis.call('EXISTS', KEYS[2]) == 1
-  local count = redis.call('ZCARD', KEYS[1])
-  local used = held_of(count)
+  local used = held()
   local head
   if queued then
     drop_gone()
@@ -23,18 +22,19 @@ local function acquire(member, weight, ttl, patience, ticket)
   end
   if (not head or head == ticket) and used + weight <= PERMITS then
     local fence = redis.call('INCR', KEYS[5])
-    if weight == 1 and count > 0 then
+    if weight == 1 and (used > 0 or not MARKED) then
       redis.call('ZADD', KEYS[1], string.format('%d', now + ttl), member)
     elseif weight == 1 then
-      redis.call('ZADD', KEYS[1], 'inf', MARK, string.format('%d', now + ttl), member) -- a new key
+      redis.call('ZADD', KEYS[1], 'inf', MARK, string.format('%d', now + ttl), member) -- the first
     else
-      if count == 0 then
+      if used == 0 and MARKED then
         redis.call('ZADD', KEYS[1], 'inf', MARK)
       end
       on_units('ZADD', nil, member, weight, string.format('%d', now + ttl))
     end
-    if count == 0 then
-      redis.call('PEXPIRE', KEYS[1], string.format('%d', ttl + MARGIN)) -- a new key: no expiry yet
+    if used == 0 then
+      -- Nothing held before: a new key (no expiry yet), or the mark alone.
+      redis.call('PEXPIRE', KEYS[1], string.format('%d', ttl + MARGIN))
     else
       stretch_holders(ttl + MARGIN)
     end

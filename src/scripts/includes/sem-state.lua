@@ -6,13 +6,16 @@
 --   KEYS[1]  holders  sorted set of permit units -> the deadline of their lease (ms, server
 --                     clock). A lease of weight 1 is one member, 'weight:token' ('1:token');
 --                     a lease of weight w > 1 is w members, 'weight:token#1' .. 'weight:token#w',
---                     all with its deadline. And one more member, MARK (weight 0, score +inf,
---                     never swept), added with the first lease: at 84 bytes it is longer than a
---                     small sorted set's members may be (zset-max-listpack-value, 64), so the
---                     holders are a skiplist from the start. Each ZADD and ZREM is then
---                     O(log n), where a listpack scans every member (100 holders: ZADD 7.3 ->
---                     0.9 us, ZREM 1.5 -> 0.4 us). So the weight held is ZCARD - 1 (0 when
---                     the key does not exist): nothing to drift.
+--                     all with its deadline. With 32 permits or more, one more member, MARK
+--                     (weight 0, score +inf, never swept), comes with the first lease: at 84
+--                     bytes it is longer than a small sorted set's members may be
+--                     (zset-max-listpack-value, 64), so the holders are a skiplist from the
+--                     start, where each ZADD and ZREM is O(log n); a listpack scans every
+--                     member (100 holders: ZADD 7.3 -> 0.9 us, ZREM 1.5 -> 0.4 us). Below 32
+--                     permits the scans stay short, and the listpack is smaller and deleted by
+--                     the ZREM of its last member. The weight held is the number of members
+--                     scored below +inf (ZCOUNT), whether the mark is there or not: nothing to
+--                     drift, and no count depends on the mark.
 --   KEYS[2]  queue    sorted set: 'weight:ticket' -> the waiter's arrival number (FIFO order:
 --                     one above the last, counted again from 1 once the queue is empty)
 --   KEYS[3]  alive    sorted set: 'weight:ticket' -> when the waiter counts as gone unless it
@@ -39,15 +42,13 @@ local PERMITS = tonumber(ARGV[1])
 local WAKE_TTL = '5000'
 -- How long the keys outlive the last deadline they hold, ms.
 local MARGIN = 1000
--- The holders' mark (see KEYS[1]): 84 bytes, weight 0.
+-- The holders' mark (see KEYS[1]): 84 bytes, weight 0; used from 32 permits on.
 local MARK = '0:redisext-semaphore-holders;this-member-holds-no-permit;it-keeps-the-set-a-skiplist'
+local MARKED = PERMITS >= 32
 
--- The weight held, from the holders' ZCARD `count` (the mark is there whenever the key is).
-local function held_of(count)
-  if count > 0 then
-    return count - 1
-  end
-  return 0
+-- The weight held: the holders' units, every member scored below +inf (never the mark).
+local function held()
+  return redis.call('ZCOUNT', KEYS[1], '-inf', '(+inf')
 end
 
 -- The server's clock, ms; then the sweep: the leases expired by now leave the holders (their
@@ -88,7 +89,7 @@ end
 -- already covers. PEXPIRE GT (Redis 7.0) never shortens it; before 7.0, the last deadline is read.
 local function stretch_holders(ms)
   if type(redis.pcall('PEXPIRE', KEYS[1], string.format('%d', ms), 'GT')) == 'table' then
-    local last = redis.call('ZRANGE', KEYS[1], -2, -2, 'WITHSCORES')[2] -- before the mark
+    local last = redis.call('ZREVRANGEBYSCORE', KEYS[1], '(+inf', '-inf', 'WITHSCORES', 'LIMIT', 0, 1)[2]
     redis.call('PEXPIRE', KEYS[1], last - now + MARGIN)
   end
 end
