@@ -51,7 +51,8 @@ local function write_run()
     end
     redis.call(unpack(zadd))
     if before == 0 then
-      redis.call('PEXPIRE', KEYS[1], string.format('%d', longest + MARGIN)) -- a new key: no expiry yet
+      -- Nothing held before: a new key (no expiry yet), or the mark alone.
+      redis.call('PEXPIRE', KEYS[1], string.format('%d', longest + MARGIN))
     else
       stretch_holders(longest + MARGIN)
     end

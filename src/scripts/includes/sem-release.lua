@@ -2,8 +2,9 @@
 -- back. `release` removes a lease's units from the holders if it still holds (compare-and-
 -- delete: its member carries its own token) and returns how many it removed; `wake_after`,
 -- once the releases are done, if permits came back (released or swept): deletes the holders
--- when only the mark is left (from 32 permits on; a smaller set goes with its last member), and, when the queue exists, drops the waiters that stopped trying
--- and wakes the queue's head if it fits now.
+-- when only the mark is left (from 32 permits on; a smaller set goes with its last member),
+-- and, when the queue exists, drops the waiters that stopped trying and wakes the queue's head
+-- if it fits now.
 local function release(member)
   if string.sub(member, 1, 2) == '1:' then
     return redis.call('ZREM', KEYS[1], member)

@@ -89,7 +89,9 @@ end
 -- already covers. PEXPIRE GT (Redis 7.0) never shortens it; before 7.0, the last deadline is read.
 local function stretch_holders(ms)
   if type(redis.pcall('PEXPIRE', KEYS[1], string.format('%d', ms), 'GT')) == 'table' then
-    local last = redis.call('ZREVRANGEBYSCORE', KEYS[1], '(+inf', '-inf', 'WITHSCORES', 'LIMIT', 0, 1)[2]
+    -- The last deadline: the highest score below +inf (the mark's).
+    local last =
+      redis.call('ZREVRANGEBYSCORE', KEYS[1], '(+inf', '-inf', 'WITHSCORES', 'LIMIT', 0, 1)[2]
     redis.call('PEXPIRE', KEYS[1], last - now + MARGIN)
   end
 end
