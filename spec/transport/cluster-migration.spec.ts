@@ -51,19 +51,25 @@ describe('Redis Cluster: transactions and WATCH follow a slot migration', functi
       }
     };
     const started = Array.from({ length: loops }, loop);
-    for (let round = 0; round < rounds; round++) {
-      const owner = await ownerOf(nodes, slot);
-      await migrateSlot(
-        nodes,
-        slot,
-        nodes.find((n) => n !== owner)!,
-      );
-      await sleep(50);
+    let settledAt = 0;
+    try {
+      for (let round = 0; round < rounds; round++) {
+        const owner = await ownerOf(nodes, slot);
+        await migrateSlot(
+          nodes,
+          slot,
+          nodes.find((n) => n !== owner)!,
+        );
+        await sleep(50);
+      }
+      settledAt = counted.commits;
+      await sleep(200);
+    } finally {
+      // The loops stop however this ends: a failed migration once left them running after the
+      // run (mocha does not force an exit), retrying against a cluster already stopped.
+      running = false;
+      await Promise.all(started);
     }
-    const settledAt = counted.commits;
-    await sleep(200);
-    running = false;
-    await Promise.all(started);
     counted.after = counted.commits - settledAt;
     for (const failure of counted.failures) expect(failure).to.be.instanceOf(RedisextError);
     const owner = await ownerOf(nodes, slot);
