@@ -62,13 +62,17 @@ async function runWorkload(
       collect?.();
       // That forced collection also throws away the code V8 optimized: without an unmeasured
       // run first (a sample of its own, not checked: checks may record figures; then cleaned
-      // away), each sample would time its contender's JIT warm-up again (measured: redisext
-      // Semaphore pairs 45k/s in 300 ms samples right after the collection, 83-129k/s after
-      // 30-100 ms of warm-up; the same functions were optimized again in every sample). The
-      // measured sample is made after it, so what it notes at its start (counters...) is fresh.
+      // away), each sample would time its contender's JIT warm-up again (the same functions were
+      // optimized again in every sample). The warm-up lasts 150-200 ms after the collection, for
+      // redisext and redis-semaphore alike (measured in 25 ms windows: Semaphore pairs 5-20k/s
+      // at first, 35-60k/s from then on), so the unmeasured run is as long as the sample; a third
+      // of it, as before, left ours at 38k/s against 48k/s in 1 s samples. (No collection keeps
+      // the code: in Node 20, `gc({ type: 'major', execution: 'sync' })` runs a scavenge only,
+      // and the asynchronous major one discards the code as well.) The measured sample is made
+      // after the run, so what it notes at its start is fresh.
       const warm = subjects[index].sample();
-      if (warm.kind === 'async') await drive(warm.op, workload.concurrency, sampleMs / 3);
-      else driveSync(warm.op, sampleMs / 3);
+      if (warm.kind === 'async') await drive(warm.op, workload.concurrency, sampleMs);
+      else driveSync(warm.op, sampleMs);
       if (workload.usesServer) await ctx.server.clean();
       const run = subjects[index].sample();
       let measured;
