@@ -108,7 +108,6 @@ export function optionsArg<O extends object>(
   context: ErrorContext,
 ): Partial<O> {
   if (options === undefined) return NO_OPTIONS;
-  const like = `{ ${shape.known.join(', ')} }`;
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     const type = typeof options;
     const got =
@@ -120,11 +119,12 @@ export function optionsArg<O extends object>(
         ? `; write { ${shape.number}: ${String(options)} }`
         : '';
     throw new ArgumentError(
-      `${shape.call}: options must be an object like ${like}, got ${got}${hint}`,
+      `${shape.call}: options must be an object like { ${shape.known.join(', ')} }, got ${got}${hint}`,
       context,
     );
   }
-  for (const name of Object.keys(options)) {
+  for (const name in options) {
+    if (!Object.hasOwn(options, name)) continue;
     if (!shape.known.includes(name)) {
       throw new ArgumentError(
         `${shape.call}: unknown option ${JSON.stringify(name.slice(0, 40))} (known: ${shape.known.join(', ')})`,

@@ -10,8 +10,17 @@ import { BoundLock, OwnershipRecord, type LockHandle, type Ownership } from './h
 import { releaseToken } from './release.js';
 import { renew } from './renewal.js';
 import { ArgumentError } from '../../core/errors.js';
-import { kindOf, optionsArg, signalOption } from '../args.js';
+import { kindOf, optionsArg, signalOption, type OptionsShape } from '../args.js';
 import { modelEvent } from '../../core/tracing.js';
+
+/** The options of `acquire()` (made once: it is checked on every call). */
+const ACQUIRE_OPTIONS: OptionsShape = {
+  call: 'acquire(options)',
+  known: ['ttl', 'wait', 'signal'],
+  number: 'ttl',
+};
+/** The options of `using()`. */
+const USING_OPTIONS: OptionsShape = { ...ACQUIRE_OPTIONS, call: 'using(fn, options)' };
 
 /** The options of acquire() and using(), checked. */
 interface CheckedOptions {
@@ -97,7 +106,7 @@ export class Lock extends Model {
    * the signal aborts (a lock acquired at that moment is released first).
    */
   acquire(options?: LockOptions): Promise<boolean> {
-    const { ttl, wait, signal } = this.#options(options, 'acquire(options)');
+    const { ttl, wait, signal } = this.#options(options, ACQUIRE_OPTIONS);
     if (wait > 0 || signal !== undefined) {
       this.direct('acquire() with wait or signal');
       return acquireWaiting(this.#handle, ttl, wait, signal).then((a) => a.code === 1);
@@ -176,7 +185,7 @@ export class Lock extends Model {
         key: this.key,
       });
     }
-    const checked = this.#options(options, 'using(fn, options)');
+    const checked = this.#options(options, USING_OPTIONS);
     return this.#runLocked(fn, checked) as DirectOnly<R>;
   }
 
@@ -237,11 +246,10 @@ export class Lock extends Model {
    * The options of `acquire` and `using`, checked synchronously: an object of known names (a
    * number is not taken for a ttl), the ttl and wait in ms, the signal an AbortSignal.
    */
-  #options(options: LockOptions | undefined, call: string): CheckedOptions {
+  #options(options: LockOptions | undefined, shape: OptionsShape): CheckedOptions {
     const context = { model: this.modelName, key: this.key };
-    const shape = { call, known: ['ttl', 'wait', 'signal'], number: 'ttl' };
     const { ttl, wait, signal } = optionsArg(options, shape, context);
-    const checked = signalOption(signal, call, context);
+    const checked = signalOption(signal, shape.call, context);
     return { ttl: this.#ttlArg(ttl), wait: this.#waitArg(wait), signal: checked };
   }
 

@@ -2,7 +2,7 @@ import type { DirectOnly } from '../../batch/types.js';
 import { positive } from '../../core/decoders.js';
 import { ArgumentError } from '../../core/errors.js';
 import { renew } from '../lock/renewal.js';
-import { kindOf, optionsArg, signalOption } from '../args.js';
+import { kindOf, optionsArg, signalOption, type OptionsShape } from '../args.js';
 import { Model } from '../model.js';
 import { acquireWaiting, attempt, type Attempt, type Request } from './acquire.js';
 import { LeaseLostError, SemaphoreNotAcquiredError } from './errors.js';
@@ -43,6 +43,15 @@ class Checked implements Request {
     readonly signal: AbortSignal | undefined,
   ) {}
 }
+
+/** The options of `acquire()` (made once: it is checked on every call). */
+const ACQUIRE_OPTIONS: OptionsShape = {
+  call: 'acquire(options)',
+  known: ['weight', 'ttl', 'wait', 'signal'],
+  number: 'weight',
+};
+/** The options of `using()`. */
+const USING_OPTIONS: OptionsShape = { ...ACQUIRE_OPTIONS, call: 'using(fn, options)' };
 
 /** The handle a copy was made from (see `Semaphore.origin`). */
 class Origin {
@@ -104,7 +113,7 @@ export class Semaphore extends Model {
    * granted at that moment are released first).
    */
   acquire(options?: SemaphoreOptions): Promise<Lease | null> {
-    const checked = this.#options(options, 'acquire(options)');
+    const checked = this.#options(options, ACQUIRE_OPTIONS);
     const host = this.#host;
     if (checked.wait > 0 || checked.signal !== undefined) {
       this.direct('acquire() with wait or signal');
@@ -139,7 +148,7 @@ export class Semaphore extends Model {
         this.errorContext,
       );
     }
-    const checked = this.#options(options, 'using(fn, options)');
+    const checked = this.#options(options, USING_OPTIONS);
     return this.#runHolding(fn, checked) as DirectOnly<R>;
   }
 
@@ -248,16 +257,15 @@ export class Semaphore extends Model {
    * lone number is refused, its error says to write `{ weight }`), a weight within the permits,
    * the ttl and wait in ms, the signal an AbortSignal.
    */
-  #options(options: SemaphoreOptions | undefined, call: string): Checked {
+  #options(options: SemaphoreOptions | undefined, shape: OptionsShape): Checked {
     const { permits, ttl: defaultTtl } = this.#settings;
     const context = this.errorContext;
-    const shape = { call, known: ['weight', 'ttl', 'wait', 'signal'], number: 'weight' };
     const { weight, ttl, wait, signal } = optionsArg(options, shape, context);
     return new Checked(
       weightArg(weight, permits, context),
       ttl === undefined ? defaultTtl : Number(this.msArg(ttl, 'ttl')),
       wait === undefined || wait === 0 ? 0 : Number(this.msArg(wait, 'wait')),
-      signalOption(signal, call, context),
+      signalOption(signal, shape.call, context),
     );
   }
 }
