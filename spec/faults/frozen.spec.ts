@@ -1,5 +1,4 @@
 import { expect } from 'chai';
-import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   Cache,
@@ -14,9 +13,9 @@ import {
   Stack,
   model,
   type Connection,
-  type ConnectionOptions,
 } from '../../src/index.js';
 import type { RedisServer } from '../../tools/redis-server.js';
+import { FROZEN_OPTIONS, SLACK, onSilentServer, timed } from '../support/frozen.js';
 import { clientsNamed, closeAll, connectionTo, eventually, raw, uniq } from '../support/helpers.js';
 import { startProxy, type CountingProxy } from '../support/proxy.js';
 import { spawnServer, standalone } from '../support/topology.js';
@@ -26,10 +25,6 @@ import { spawnServer, standalone } from '../support/topology.js';
  * blocking ones included, within its own timeout plus `commandTimeout` (and a scheduling slack),
  * with a typed error; an item the server hands over after the client gave up is given back.
  */
-
-const OPTIONS: ConnectionOptions = { commandTimeout: 300, connectTimeout: 500 };
-/** Scheduling slack on top of a bound (a loaded 2-core machine). */
-const SLACK = 1200;
 
 const servers: RedisServer[] = [];
 const proxies: CountingProxy[] = [];
@@ -50,17 +45,6 @@ function freezeFor(target: RedisServer, ms: number): Promise<void> {
 function freeze(target: RedisServer): () => void {
   target.signal('SIGSTOP');
   return () => target.signal('SIGCONT');
-}
-
-/** How long `promise` took to settle (ms), and its rejection, if any. */
-async function timed(promise: Promise<unknown>): Promise<{ ms: number; error: unknown }> {
-  const started = performance.now();
-  try {
-    await promise;
-    return { ms: performance.now() - started, error: undefined };
-  } catch (error) {
-    return { ms: performance.now() - started, error };
-  }
 }
 
 function models(Main: typeof Connection) {
@@ -91,7 +75,7 @@ describe('faults: a frozen or silent server', function () {
 
   it('blocking pops reject with a ConnectionError within timeout + commandTimeout', async () => {
     const frozen = await server();
-    const { Jobs, Piles, Tasks } = models(connectionTo(frozen, { options: OPTIONS }));
+    const { Jobs, Piles, Tasks } = models(connectionTo(frozen, { options: FROZEN_OPTIONS }));
     const pops: Array<Promise<unknown>> = [
       new Jobs(uniq()).pop({ timeout: 500 }),
       new Piles(uniq()).pop({ timeout: 500 }),
@@ -118,7 +102,7 @@ describe('faults: a frozen or silent server', function () {
 
   it('a pop without limit (timeout 0) rejects too: it waits on the server a second at a time', async () => {
     const frozen = await server();
-    const { Jobs } = models(connectionTo(frozen, { options: OPTIONS }));
+    const { Jobs } = models(connectionTo(frozen, { options: FROZEN_OPTIONS }));
     const pop = timed(new Jobs(uniq()).pop({ timeout: 0 }));
     await sleep(100);
     const thaw = freeze(frozen);
@@ -130,7 +114,7 @@ describe('faults: a frozen or silent server', function () {
 
   it('an abort on a frozen server rejects with the reason within commandTimeout', async () => {
     const frozen = await server();
-    const { Jobs } = models(connectionTo(frozen, { options: OPTIONS }));
+    const { Jobs } = models(connectionTo(frozen, { options: FROZEN_OPTIONS }));
     const stop = new AbortController();
     const pop = new Jobs(uniq()).pop({ timeout: 10_000, signal: stop.signal });
     await sleep(100);
@@ -145,7 +129,7 @@ describe('faults: a frozen or silent server', function () {
 
   it('a pop without limit still waits as long as it takes on a live server', async () => {
     const live = await server();
-    const { Jobs } = models(connectionTo(live, { options: OPTIONS }));
+    const { Jobs } = models(connectionTo(live, { options: FROZEN_OPTIONS }));
     const jobs = new Jobs(uniq());
     const pop = jobs.pop({ timeout: 0 });
     await sleep(2500); // several server-side waits of 1 s came back empty meanwhile
@@ -158,7 +142,7 @@ describe('faults: a frozen or silent server', function () {
     const proxy = await startProxy({ host: real.host, port: real.port });
     proxies.push(proxy);
     const viaProxy = { url: proxy.url } as RedisServer;
-    const { Jobs, Tasks } = models(connectionTo(viaProxy, { options: OPTIONS }));
+    const { Jobs, Tasks } = models(connectionTo(viaProxy, { options: FROZEN_OPTIONS }));
     const jobs = new Jobs(uniq());
     const tasks = new Tasks(uniq());
     await jobs.push('first');
@@ -185,7 +169,7 @@ describe('faults: a frozen or silent server', function () {
 
   it('a consume() loop outlives a freeze: it reconnects and takes what comes after the thaw', async () => {
     const frozen = await server();
-    const { Jobs } = models(connectionTo(frozen, { options: OPTIONS }));
+    const { Jobs } = models(connectionTo(frozen, { options: FROZEN_OPTIONS }));
     const jobs = new Jobs(uniq());
     const stop = new AbortController();
     const seen: string[] = [];
@@ -213,7 +197,7 @@ describe('faults: a frozen or silent server', function () {
 
   it('a consume() loop with reconnectFor: 0 ends with the ConnectionError', async () => {
     const frozen = await server();
-    const { Jobs } = models(connectionTo(frozen, { options: OPTIONS }));
+    const { Jobs } = models(connectionTo(frozen, { options: FROZEN_OPTIONS }));
     const loop = timed(
       (async () => {
         for await (const item of new Jobs(uniq()).consume({ reconnectFor: 0 })) void item;
@@ -229,7 +213,7 @@ describe('faults: a frozen or silent server', function () {
 
   it('Lock.acquire({ wait }) rejects typed within wait + commandTimeout', async () => {
     const frozen = await server();
-    const { Mutex } = models(connectionTo(frozen, { options: OPTIONS }));
+    const { Mutex } = models(connectionTo(frozen, { options: FROZEN_OPTIONS }));
     const name = uniq();
     expect(await new Mutex(name).acquire({ ttl: 10_000 })).to.equal(true);
     const waiter = timed(new Mutex(name).acquire({ ttl: 10_000, wait: 1000 }));
@@ -243,7 +227,7 @@ describe('faults: a frozen or silent server', function () {
 
   it('getOrSet waiting for another computation rejects typed', async () => {
     const frozen = await server();
-    const { Pages } = models(connectionTo(frozen, { options: OPTIONS }));
+    const { Pages } = models(connectionTo(frozen, { options: FROZEN_OPTIONS }));
     const name = uniq();
     const id = 'page';
     const computing = new Pages(name).getOrSet(id, () => sleep(1500).then(() => 'v'), {
@@ -264,7 +248,7 @@ describe('faults: a frozen or silent server', function () {
 
   it('a write with WAIT rejects typed within its WAIT timeout + commandTimeout', async () => {
     const frozen = await server();
-    const Main = connectionTo(frozen, { options: OPTIONS });
+    const Main = connectionTo(frozen, { options: FROZEN_OPTIONS });
     @model({ connection: Main, wait: { replicas: 1, timeout: 200 } })
     class Durable extends Counter {}
     const counter = new Durable(uniq());
@@ -280,7 +264,7 @@ describe('faults: a frozen or silent server', function () {
 
   it('Lock.using: the loss signal fires within the ttl when renewals cannot reach the server', async () => {
     const frozen = await server();
-    const { Mutex } = models(connectionTo(frozen, { options: OPTIONS }));
+    const { Mutex } = models(connectionTo(frozen, { options: FROZEN_OPTIONS }));
     let frozenAt = 0;
     let lostAfter = -1;
     let reason: unknown;
@@ -303,27 +287,17 @@ describe('faults: a frozen or silent server', function () {
   });
 
   it('a silent server (accepts, never answers): pops, locks and watch reject typed', async () => {
-    const sockets = new Set<net.Socket>();
-    const silent = net.createServer((socket) => void sockets.add(socket));
-    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    const { port } = silent.address() as net.AddressInfo;
-    try {
-      const Main = connectionTo({ url: `redis://127.0.0.1:${port}` } as RedisServer, {
-        options: OPTIONS,
-      });
+    const settled = await onSilentServer((Main) => {
       const { Jobs, Mutex } = models(Main);
-      const calls = [
+      return [
         new Jobs(uniq()).pop({ timeout: 200 }),
         new Mutex(uniq()).acquire({ wait: 200 }),
         Main.watch([uniq()], async () => () => []),
       ];
-      for (const { ms, error } of await Promise.all(calls.map(timed))) {
-        expect(error).to.be.instanceOf(ConnectionError);
-        expect(ms).to.be.below(500 + SLACK);
-      }
-    } finally {
-      for (const socket of sockets) socket.destroy();
-      silent.close();
+    });
+    for (const { ms, error } of settled) {
+      expect(error).to.be.instanceOf(ConnectionError);
+      expect(ms).to.be.below(500 + SLACK);
     }
   });
 });
@@ -334,7 +308,7 @@ describe('faults: a frozen server, with nothing left behind', function () {
 
   it('Connection.close() ends the connections kept for late replies', async () => {
     const frozen = await spawnServer();
-    const Main = connectionTo(frozen, { options: OPTIONS });
+    const Main = connectionTo(frozen, { options: FROZEN_OPTIONS });
     const { Jobs } = models(Main);
     try {
       const pop = timed(new Jobs(uniq()).pop({ timeout: 300 }));
@@ -359,7 +333,7 @@ describe('faults: closing on a frozen server', function () {
 
   it('Connection.close() with commands pending on a frozen server settles within commandTimeout', async () => {
     const frozen = await spawnServer();
-    const Main = connectionTo(frozen, { options: OPTIONS });
+    const Main = connectionTo(frozen, { options: FROZEN_OPTIONS });
     @model({ connection: Main })
     class Hits extends Counter {}
     const hits = new Hits(uniq());
