@@ -22,15 +22,17 @@ local function acquire(member, weight, ttl, patience, ticket)
   end
   if (not head or head == ticket) and used + weight <= PERMITS then
     local fence = redis.call('INCR', KEYS[5])
-    if weight == 1 and (used > 0 or not MARKED) then
-      redis.call('ZADD', KEYS[1], string.format('%d', now + ttl), member)
-    elseif weight == 1 then
-      redis.call('ZADD', KEYS[1], 'inf', MARK, string.format('%d', now + ttl), member) -- the first
-    else
-      if used == 0 and MARKED then
+    local deadline = string.format('%d', now + ttl)
+    local first = used == 0 and MARKED -- the mark comes with the first lease
+    if weight > 1 then
+      if first then
         redis.call('ZADD', KEYS[1], 'inf', MARK)
       end
-      on_units('ZADD', nil, member, weight, string.format('%d', now + ttl))
+      on_units('ZADD', nil, member, weight, deadline)
+    elseif first then
+      redis.call('ZADD', KEYS[1], 'inf', MARK, deadline, member)
+    else
+      redis.call('ZADD', KEYS[1], deadline, member)
     end
     if used == 0 then
       -- Nothing held before: a new key (no expiry yet), or the mark alone.
